@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Entry of `npx cairn`: Cairn needs Node 24 (TypeScript sources run directly, zstd in node:zlib).
+// When started by an older system Node, re-run with the Node 24 that `npm ci` put in node_modules.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const major = Number(process.versions.node.split('.')[0]);
+const main = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
+if (major >= 24) {
+  await import(main);
+} else {
+  const local = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(local)) {
+    process.stderr.write(`cairn: Node ${process.versions.node} is too old; Cairn needs Node 24 or newer.\n` +
+      `Run 'npm ci' in the Cairn checkout (it installs Node 24 into node_modules), or install Node 24.\n`);
+    process.exit(1);
+  }
+  const r = spawnSync(local, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

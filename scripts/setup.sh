@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Cairn needs on Debian 12, as root; idempotent and quick when everything is there.
+# System packages come from Debian; Node 24 and every npm package come from `npm ci` (node_modules/.bin/node).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(nodejs npm git ca-certificates qemu-utils attr e2fsprogs)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+# Node may come from elsewhere (nvm, NodeSource): only install Debian's when there is none.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lockfile changed since the last install.
+stamp=node_modules/.cairn-lock-stamp
+if [ ! -x node_modules/.bin/node ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
