@@ -1,1 +1,47 @@
-export {};
+/**
+ * Composition root of the `cairn` command: the only place that reads the process environment.
+ * Errors are printed as one line that says what to do, with an exit status (2: fix the input, 3: damaged data).
+ */
+import { CommanderError } from 'commander';
+import { buildProgram } from '../cli/program.ts';
+import type { CliEnvironment } from '../cli/context.ts';
+import { exitCodeOf } from '../cli/output.ts';
+import { CairnError } from '../core/errors.ts';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`cairn needs Node 24 or newer (this is ${process.versions.node}): run 'npm ci' in the Cairn checkout and use 'npx cairn'.\n`);
+  process.exit(1);
+}
+
+const e = process.env;
+const env: CliEnvironment = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  ...(e.CAIRN_PASSPHRASE !== undefined ? { passphrase: e.CAIRN_PASSPHRASE } : {}),
+  ...(e.CAIRN_NEW_PASSPHRASE !== undefined ? { newPassphrase: e.CAIRN_NEW_PASSPHRASE } : {}),
+  s3: {
+    ...(e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL ? { endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL } : {}),
+    ...(e.AWS_REGION ?? e.AWS_DEFAULT_REGION ? { region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION } : {}),
+    ...(e.AWS_ACCESS_KEY_ID ? { accessKeyId: e.AWS_ACCESS_KEY_ID } : {}),
+    ...(e.AWS_SECRET_ACCESS_KEY ? { secretAccessKey: e.AWS_SECRET_ACCESS_KEY } : {}),
+    ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+    ...(e.CAIRN_S3_PATH_STYLE === '1' ? { forcePathStyle: true } : {}),
+  },
+};
+
+// A closed pipe (cairn restore … --to - | head) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); });
+
+try {
+  await buildProgram(env).parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const message = err instanceof CairnError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+    process.stderr.write(`cairn: ${message}\n`);
+    process.exitCode = exitCodeOf(err);
+  }
+}

@@ -1,0 +1,40 @@
+// The printed results: one row per tool and phase, with ratios to restic for the same data and
+// phase (restic is the reference because it is the most used peer). MB = 10^6 bytes.
+import type { Row } from './scenario.ts';
+
+const headers = ['data', 'tool', 'phase', 'time s', '+sync s', 'MB/s', 'peak RSS MB', 'repo MB after', 'added MB', 'time/restic', 'repo/restic', 'note'];
+
+export function formatTable(rows: Row[]): string {
+  const cells = rows.map((row) => {
+    const restic = rows.find((other) => other.tool === 'restic' && other.data === row.data && other.phase === row.phase);
+    return [
+      row.data, row.tool, row.phase,
+      fixed(row.seconds, 1),
+      fixed(row.syncSeconds, 1),
+      row.ok && row.seconds ? fixed(row.bytes / 1e6 / row.seconds, 0) : '',
+      fixed(row.peakRssMb ?? undefined, 0),
+      fixed(mb(row.repoBytes), 1),
+      fixed(mb(row.addedBytes), 1),
+      ratio(row.ok, row.seconds, restic?.ok, restic?.seconds),
+      ratio(row.ok, row.repoBytes, restic?.ok, restic?.repoBytes),
+      row.error === undefined ? row.note : `FAILED: ${row.error.slice(0, 70)}`,
+    ];
+  });
+  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((line) => (line[i] ?? '').length)));
+  const line = (values: string[]): string =>
+    values.map((value, i) => (i < 3 || i === values.length - 1 ? value.padEnd(widths[i] ?? 0) : value.padStart(widths[i] ?? 0))).join(' | ').trimEnd();
+  return [line(headers), widths.map((width) => '-'.repeat(width)).join('-|-'), ...cells.map(line)].join('\n');
+}
+
+function ratio(ok: boolean, value: number | undefined, referenceOk: boolean | undefined, reference: number | undefined): string {
+  if (!ok || !referenceOk || value === undefined || !reference) return '';
+  return `${(value / reference).toFixed(2)}x`;
+}
+
+function mb(bytes: number | undefined): number | undefined {
+  return bytes === undefined ? undefined : bytes / 1e6;
+}
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined ? '' : value.toFixed(digits);
+}

@@ -1,0 +1,122 @@
+/**
+ * One writer adding one checkpoint. Chunks are deduplicated against everything the bank's
+ * index knew when the session started plus what the session wrote itself.
+ *
+ * Commit order, the invariant that makes crashes harmless:
+ *   1. packs (flush waits until every one is durable)
+ *   2. one index object naming those packs
+ *   3. the manifest
+ * A crash before 3 leaves only unreferenced packs/index entries, which GC removes later;
+ * no checkpoint is ever visible with a missing piece.
+ *
+ * While it runs the session keeps `sessions/<id>` fresh (a heartbeat) so a concurrent GC knows
+ * that chunks it may reuse must not be deleted (see gc.ts for the rule).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Bank } from './bank.ts';
+import type { ChunkIndex } from './chunk-index.ts';
+import { indexKey, newIndexName, sealIndex } from './index-file.ts';
+import { manifestKey, newCheckpointId, sealManifest, type Manifest } from './manifest.ts';
+import { PackWriter } from './pack-writer.ts';
+import { CLOCK_MARGIN_MS, SESSION_HEARTBEAT_MS, STALE_SESSION_MS, sessionKey, writeSession } from './gc-state.ts';
+import { CairnError } from '../core/errors.ts';
+import type { ChunkType } from './pack-format.ts';
+
+
+export class BackupSession {
+  readonly bank: Bank;
+  readonly index: ChunkIndex;
+  readonly checkpointId = newCheckpointId();
+  readonly startedAt: Date;
+  readonly #packs: PackWriter;
+  readonly #sessionId: string;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #lastBeat: number;
+  #newChunks = 0;
+
+  private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number) {
+    this.bank = bank;
+    this.index = index;
+    this.#sessionId = sessionId;
+    this.startedAt = new Date(startedAt);
+    this.#lastBeat = startedAt;
+    this.#packs = new PackWriter(bank.storage, bank.keys.dataKey, { packSize: bank.chunking.packSize });
+    this.#heartbeat = setInterval(() => {
+      const now = Date.now();
+      writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: now }).then(() => { this.#lastBeat = now; }, () => undefined);
+    }, SESSION_HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  /** Registers the session, then loads the index: a GC that starts after the registration sees it. */
+  static async start(bank: Bank): Promise<BackupSession> {
+    const sessionId = randomBytes(8).toString('hex');
+    const startedAt = Date.now();
+    await writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: startedAt });
+    return new BackupSession(bank, await bank.loadIndex({ forWriting: true }), sessionId, startedAt);
+  }
+
+  get newChunks(): number {
+    return this.#newChunks;
+  }
+
+  /** Stores an encoded chunk unless the bank already has it; returns true when it was new. */
+  async store(type: ChunkType, id: Uint8Array, envelope: Uint8Array, rawLength: number): Promise<boolean> {
+    if (this.index.has(id)) return false;
+    const at = await this.#packs.add(type, id, envelope, rawLength);
+    // Another block with the same content may have been added while we waited for room.
+    if (!this.index.add(id, at.packId, at.offset, envelope.length)) return false;
+    this.#newChunks++;
+    return true;
+  }
+
+  /** Stores a metadata chunk (index page, catalog piece) and returns its id. */
+  async storeMeta(plaintext: Uint8Array): Promise<Buffer> {
+    const { id, envelope } = this.bank.encodeMeta(plaintext);
+    await this.store('meta', id, envelope, plaintext.length);
+    return id;
+  }
+
+  storedLength(id: Uint8Array): number {
+    return this.index.get(id)?.length ?? 0;
+  }
+
+  /** Makes the checkpoint durable and visible; returns the manifest with writtenBytes filled in. */
+  async commit(manifest: Omit<Manifest, 'version' | 'id' | 'startedAt' | 'createdAt' | 'host' | 'writtenBytes'>): Promise<Manifest> {
+    const packs = await this.#packs.flush();
+    // A writer that could not show it was alive may have been declared dead by a GC, which may then
+    // have deleted chunks this checkpoint reuses: committing would publish a broken checkpoint.
+    if (Date.now() - this.#lastBeat > STALE_SESSION_MS - CLOCK_MARGIN_MS) {
+      await this.close();
+      throw new CairnError('storage', 'the backup could not refresh its session record in time (stalled or cut off from the bank); nothing was committed: run it again', { transient: true });
+    }
+    let written = this.#packs.writtenBytes;
+    if (packs.length > 0) {
+      const name = newIndexName();
+      const object = sealIndex(this.bank.keys.dataKey, name, packs);
+      await this.bank.storage.put(indexKey(name), object);
+      written += object.length;
+    }
+    const full: Manifest = {
+      version: 1,
+      id: this.checkpointId,
+      startedAt: this.startedAt.toISOString(),
+      createdAt: new Date().toISOString(),
+      host: this.bank.host,
+      writtenBytes: written,
+      ...manifest,
+    };
+    // writtenBytes counts the manifest too; its sealed size does not depend on the digits enough to matter.
+    full.writtenBytes = written + sealManifest(this.bank.keys.dataKey, full).length;
+    await this.bank.storage.put(manifestKey(full.id), sealManifest(this.bank.keys.dataKey, full));
+    await this.close();
+    return full;
+  }
+
+  /** Ends the session without a checkpoint; what was uploaded stays unreferenced until GC. */
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    await this.bank.storage.delete(sessionKey(this.#sessionId)).catch(() => undefined);
+  }
+}

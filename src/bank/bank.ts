@@ -1,0 +1,212 @@
+/**
+ * A bank opened with its key: the one entry point to the bank format for the rest of Cairn.
+ *
+ * Layout (see docs/bank-format.md):
+ *   cairn-bank.json               descriptor, plaintext
+ *   packs/<2 hex>/<32 hex>        chunk envelopes + encrypted header
+ *   index/<32 hex>                where chunks live
+ *   checkpoints/<16 hex>          manifests; a checkpoint exists iff its manifest does
+ *   sessions/<16 hex>             running writers, for garbage collection
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { CairnError, isNotFound } from '../core/errors.ts';
+import type { StorageBackend } from '../core/storage-backend.ts';
+import { ChunkIndex, type ChunkLocation } from './chunk-index.ts';
+import { chunkId, decodeChunk, encodeChunk } from './chunk-codec.ts';
+import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDescriptor, serializeDescriptor, type BankDescriptor, type ChunkingParams } from './descriptor.ts';
+import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
+import { indexKey, openIndex, type IndexedPack } from './index-file.ts';
+import { listCondemned } from './gc-state.ts';
+import { manifestKey, openManifest, type Manifest } from './manifest.ts';
+import { packKey } from './pack-format.ts';
+
+export class Bank {
+  readonly storage: StorageBackend;
+  readonly descriptor: BankDescriptor;
+  readonly keys: BankKeys;
+  /** The key slot that opened the bank. */
+  readonly slot: KeySlot;
+
+  private constructor(storage: StorageBackend, descriptor: BankDescriptor, keys: BankKeys, slot: KeySlot) {
+    this.storage = storage;
+    this.descriptor = descriptor;
+    this.keys = keys;
+    this.slot = slot;
+  }
+
+  get chunking(): ChunkingParams {
+    return this.descriptor.chunking;
+  }
+
+  static async init(storage: StorageBackend, secrets: Secret[], options: { chunking?: Partial<ChunkingParams>; scrypt?: ScryptParams } = {}): Promise<Bank> {
+    if (secrets.length === 0) throw new CairnError('bad-input', 'a bank needs at least one passphrase or key file');
+    if (await storage.head(DESCRIPTOR_KEY)) throw new CairnError('bank-exists', `${storage.location} already holds a Cairn bank; use it, or choose an empty location`);
+    for await (const o of storage.list('')) {
+      throw new CairnError('bad-input', `${storage.location} is not empty (it holds ${o.key}); a bank needs an empty location`);
+    }
+    const keys = generateKeys();
+    const bankId = randomBytes(16).toString('hex');
+    const keySlots: KeySlot[] = [];
+    for (const s of secrets) keySlots.push(await createSlot(bankId, keys, s, options.scrypt));
+    const descriptor: BankDescriptor = {
+      format: FORMAT_NAME,
+      version: FORMAT_VERSION,
+      bankId,
+      createdAt: new Date().toISOString(),
+      chunking: { ...DEFAULT_CHUNKING, ...options.chunking },
+      keySlots,
+    };
+    await storage.put(DESCRIPTOR_KEY, serializeDescriptor(descriptor));
+    return new Bank(storage, descriptor, keys, keySlots[0]!);
+  }
+
+  /** Reads the descriptor without a key (bank info, and to tell "not a bank" from "wrong key"). */
+  static async describe(storage: StorageBackend): Promise<BankDescriptor> {
+    try {
+      return parseDescriptor(await storage.get(DESCRIPTOR_KEY), storage.location);
+    } catch (err) {
+      if (isNotFound(err)) throw new CairnError('not-a-bank', `${storage.location} is not a Cairn bank (no ${DESCRIPTOR_KEY}); create one with 'cairn bank init'`);
+      throw err;
+    }
+  }
+
+  static async open(storage: StorageBackend, secret: Secret): Promise<Bank> {
+    const descriptor = await Bank.describe(storage);
+    const { keys, slot } = await unlock(descriptor.bankId, descriptor.keySlots, secret);
+    return new Bank(storage, descriptor, keys, slot);
+  }
+
+  /**
+   * Replaces the slot that opened this bank with one for `secret` (cairn bank passwd).
+   * Only the descriptor is rewritten, atomically; every data object stays as it is.
+   */
+  async replaceSlot(secret: Secret, scrypt?: ScryptParams): Promise<KeySlot> {
+    const slot = await createSlot(this.descriptor.bankId, this.keys, secret, scrypt);
+    const current = await Bank.describe(this.storage);
+    const keySlots = [...current.keySlots.filter((s) => s.id !== this.slot.id), slot];
+    await this.storage.put(DESCRIPTOR_KEY, serializeDescriptor({ ...current, keySlots }));
+    return slot;
+  }
+
+  async addSlot(secret: Secret, scrypt?: ScryptParams): Promise<KeySlot> {
+    const slot = await createSlot(this.descriptor.bankId, this.keys, secret, scrypt);
+    const current = await Bank.describe(this.storage);
+    await this.storage.put(DESCRIPTOR_KEY, serializeDescriptor({ ...current, keySlots: [...current.keySlots, slot] }));
+    return slot;
+  }
+
+  async listCheckpointIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const o of this.storage.list('checkpoints/')) {
+      const id = o.key.slice('checkpoints/'.length);
+      if (/^[0-9a-f]{16}$/.test(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Every checkpoint, oldest first. */
+  async listCheckpoints(): Promise<Manifest[]> {
+    const ids = await this.listCheckpointIds();
+    const manifests = await mapLimit(ids, 8, (id) => this.readManifest(id));
+    return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async readManifest(id: string): Promise<Manifest> {
+    let object: Uint8Array;
+    try {
+      object = await this.storage.get(manifestKey(id));
+    } catch (err) {
+      if (isNotFound(err)) throw new CairnError('not-found', `no checkpoint ${id} in ${this.storage.location}; 'cairn checkpoints' lists them`);
+      throw err;
+    }
+    return openManifest(this.keys.dataKey, id, object);
+  }
+
+  /** Finds a checkpoint by its id or a unique prefix of it. */
+  async resolveCheckpoint(ref: string): Promise<Manifest> {
+    if (!/^[0-9a-f]{1,16}$/.test(ref)) throw new CairnError('bad-input', `'${ref}' is not a checkpoint id (16 hex digits, or a unique prefix of one)`);
+    if (ref.length === 16) return this.readManifest(ref);
+    const matches = (await this.listCheckpointIds()).filter((id) => id.startsWith(ref));
+    if (matches.length === 0) throw new CairnError('not-found', `no checkpoint starts with ${ref} in ${this.storage.location}; 'cairn checkpoints' lists them`);
+    if (matches.length > 1) throw new CairnError('ambiguous', `${ref} matches ${matches.length} checkpoints (${matches.slice(0, 4).join(', ')}…); give more digits`);
+    return this.readManifest(matches[0]!);
+  }
+
+  /**
+   * Loads every index object into memory. For writing, chunks in packs a GC has condemned are left out,
+   * so a new backup never makes a condemned pack needed again (see gc.ts); readers see everything.
+   */
+  async loadIndex(options: { forWriting?: boolean } = {}): Promise<ChunkIndex> {
+    const condemned = new Set<string>();
+    if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
+    const index = new ChunkIndex();
+    for (const file of await this.readIndexObjects()) {
+      for (const pack of file.packs) {
+        if (condemned.has(pack.packId)) continue;
+        for (const e of pack.entries) index.add(e.id, pack.packId, e.offset, e.length);
+      }
+    }
+    return index;
+  }
+
+  /** Every index object with its name. An object deleted while we list (a GC replacing it) is skipped: its successor was written first. */
+  async readIndexObjects(): Promise<{ name: string; packs: IndexedPack[] }[]> {
+    const names: string[] = [];
+    for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
+    const files = await mapLimit(names, 8, async (name) => {
+      try {
+        return { name, packs: openIndex(this.keys.dataKey, name, await this.storage.get(indexKey(name))) };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    });
+    return files.filter((f) => f !== undefined);
+  }
+
+  /** Deletes a checkpoint's manifest: it stops existing at once; its chunks are freed by the next GC. */
+  async deleteCheckpoint(id: string): Promise<void> {
+    await this.storage.delete(manifestKey(id));
+  }
+
+  async fetchEnvelope(id: Uint8Array, location: ChunkLocation): Promise<Uint8Array> {
+    try {
+      return await this.storage.getRange(packKey(location.packId), location.offset, location.length);
+    } catch (err) {
+      if (isNotFound(err)) throw new CairnError('corrupt', `pack ${location.packId} holding chunk ${Buffer.from(id).toString('hex')} is missing`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Reads and checks one chunk (metadata and small reads; bulk restores use the mover's pipeline). */
+  async readChunk(index: ChunkIndex, id: Uint8Array): Promise<Buffer> {
+    const location = index.get(id);
+    if (!location) throw new CairnError('corrupt', `chunk ${Buffer.from(id).toString('hex')} is referenced but in no index (lost pack or index)`);
+    return decodeChunk(this.keys, id, await this.fetchEnvelope(id, location));
+  }
+
+  /** Encodes a metadata chunk in the calling thread (small objects: index pages, catalogs). */
+  encodeMeta(plaintext: Uint8Array): { id: Buffer; envelope: Buffer } {
+    const id = chunkId(this.keys.idKey, plaintext);
+    return { id, envelope: encodeChunk(this.keys.dataKey, id, plaintext, 3) };
+  }
+
+  get host(): string {
+    return hostname();
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return results;
+}

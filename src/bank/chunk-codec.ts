@@ -1,0 +1,56 @@
+/**
+ * Chunks: id = HMAC-SHA256(idKey, plaintext); the plaintext is zstd-compressed when that makes it
+ * smaller, then sealed in an envelope whose context is the id. Decoding re-computes the id from the
+ * plaintext, so a chunk that decrypts but is not the data its id names is still caught.
+ * Pure functions of their inputs: they run in worker threads.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
+import { CairnError } from '../core/errors.ts';
+import { ENVELOPE_OVERHEAD, FLAG_ZSTD, open, sealInto } from './envelope.ts';
+
+export const CHUNK_ID_BYTES = 32;
+
+export function chunkId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
+  return createHmac('sha256', idKey).update(plaintext).digest();
+}
+
+export function encodeChunk(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, level: number): Buffer {
+  const out = Buffer.allocUnsafe(plaintext.length + ENVELOPE_OVERHEAD);
+  return out.subarray(0, encodeChunkInto(dataKey, id, plaintext, level, out, 0));
+}
+
+/** Encodes into `target` at `at`, which needs plaintext.length + ENVELOPE_OVERHEAD bytes; returns the envelope length. */
+export function encodeChunkInto(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, level: number, target: Uint8Array, at: number): number {
+  if (level > 0) {
+    const packed = zstdCompressSync(plaintext, {
+      params: { [zlib.ZSTD_c_compressionLevel]: level, [zlib.ZSTD_c_checksumFlag]: 0 },
+      chunkSize: Math.max(plaintext.length, 64 * 1024),
+    });
+    if (packed.length < plaintext.length) return sealInto(dataKey, id, packed, FLAG_ZSTD, target, at);
+  }
+  return sealInto(dataKey, id, plaintext, 0, target, at);
+}
+
+export function decodeChunk(keys: { dataKey: Uint8Array; idKey: Uint8Array }, id: Uint8Array, envelope: Uint8Array): Buffer {
+  const hex = Buffer.from(id).toString('hex');
+  const { plaintext, flags } = open(keys.dataKey, id, envelope, `chunk ${hex}`);
+  let data: Buffer;
+  try {
+    data = flags & FLAG_ZSTD ? zstdDecompressSync(plaintext) : plaintext;
+  } catch (cause) {
+    throw new CairnError('corrupt', `chunk ${hex} does not decompress`, { cause });
+  }
+  if (!timingSafeEqual(chunkId(keys.idKey, data), id)) throw new CairnError('corrupt', `chunk ${hex} does not match its id`);
+  return data;
+}
+
+export function isAllZero(buf: Uint8Array): boolean {
+  // Compare against a shared zero page: memcmp speed without allocating per call.
+  for (let off = 0; off < buf.length; off += ZERO.length) {
+    const n = Math.min(ZERO.length, buf.length - off);
+    if (Buffer.compare(buf.subarray(off, off + n), n === ZERO.length ? ZERO : ZERO.subarray(0, n)) !== 0) return false;
+  }
+  return true;
+}
+const ZERO = Buffer.alloc(256 * 1024);

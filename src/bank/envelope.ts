@@ -1,0 +1,76 @@
+/**
+ * The encrypted envelope shared by chunks and every other encrypted object of the bank.
+ *
+ *   envelope := version:u8 (=1) | flags:u8 | nonce:12 | ciphertext | tag:16
+ *   flags bit 0: the plaintext was zstd-compressed before encryption
+ *
+ * AES-256-GCM; the additional data is version | flags | context, so neither the header
+ * nor the object an envelope belongs to can be swapped without the tag failing.
+ * For chunks the context is the 32-byte chunk id; for other objects it names the object
+ * ("cairn:manifest:<id>", see docs/bank-format.md).
+ */
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
+import { CairnError } from '../core/errors.ts';
+
+export const ENVELOPE_VERSION = 1;
+export const FLAG_ZSTD = 1;
+export const ENVELOPE_OVERHEAD = 2 + 12 + 16;
+const KNOWN_FLAGS = FLAG_ZSTD;
+
+export function seal(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array, flags = 0): Buffer {
+  const out = Buffer.allocUnsafe(ENVELOPE_OVERHEAD + plaintext.length);
+  sealInto(key, context, plaintext, flags, out, 0);
+  return out;
+}
+
+/** Seals into `target` at `at` (which needs plaintext.length + ENVELOPE_OVERHEAD bytes); returns the envelope length. */
+export function sealInto(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array, flags: number, target: Uint8Array, at: number): number {
+  const out = Buffer.from(target.buffer, target.byteOffset + at, ENVELOPE_OVERHEAD + plaintext.length);
+  out[0] = ENVELOPE_VERSION;
+  out[1] = flags;
+  randomFillSync(out, 2, 12);
+  const cipher = createCipheriv('aes-256-gcm', key, out.subarray(2, 14));
+  cipher.setAAD(Buffer.concat([out.subarray(0, 2), context]));
+  let n = 14;
+  n += cipher.update(plaintext).copy(out, n);
+  n += cipher.final().copy(out, n);
+  cipher.getAuthTag().copy(out, n);
+  return n + 16;
+}
+
+/** Returns the plaintext as it was sealed (still compressed when flags say so) and the flags. */
+export function open(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string): { plaintext: Buffer; flags: number } {
+  if (envelope.length < ENVELOPE_OVERHEAD) throw new CairnError('corrupt', `${what} is truncated (${envelope.length} bytes)`);
+  const version = envelope[0]!, flags = envelope[1]!;
+  if (version !== ENVELOPE_VERSION) {
+    throw new CairnError(version > ENVELOPE_VERSION ? 'format-too-new' : 'corrupt',
+      `${what} has envelope version ${version}; this Cairn reads version ${ENVELOPE_VERSION}` +
+      (version > ENVELOPE_VERSION ? ': upgrade Cairn to read it' : ''));
+  }
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new CairnError('corrupt', `${what} has unknown flags ${flags}`);
+  const decipher = createDecipheriv('aes-256-gcm', key, envelope.subarray(2, 14));
+  decipher.setAAD(Buffer.concat([envelope.subarray(0, 2), context]));
+  decipher.setAuthTag(envelope.subarray(envelope.length - 16));
+  try {
+    const body = envelope.subarray(14, envelope.length - 16);
+    return { plaintext: Buffer.concat([decipher.update(body), decipher.final()]), flags };
+  } catch (cause) {
+    throw new CairnError('corrupt', `${what} failed its integrity check (damaged, or not written with this bank's key)`, { cause });
+  }
+}
+
+/** zstd level 3 for metadata objects: small, written rarely, read often. */
+export function sealCompressed(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array): Buffer {
+  const packed = zstdCompressSync(plaintext, { params: { [zlib.ZSTD_c_compressionLevel]: 3 } });
+  return packed.length < plaintext.length ? seal(key, context, packed, FLAG_ZSTD) : seal(key, context, plaintext, 0);
+}
+
+export function openDecompressed(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string): Buffer {
+  const { plaintext, flags } = open(key, context, envelope, what);
+  return flags & FLAG_ZSTD ? zstdDecompressSync(plaintext) : plaintext;
+}
+
+export function contextOf(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}

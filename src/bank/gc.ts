@@ -1,0 +1,152 @@
+/**
+ * Garbage collection: deletes packs no checkpoint needs, while backups keep running.
+ *
+ * Mark: every chunk referenced by every manifest. A pack none of whose chunks is referenced is dead.
+ * Dead packs are not deleted at once but condemned (gc-state.ts): from then on new writers do not
+ * reuse their chunks. A condemned pack is deleted when it is still dead and no live writer could have
+ * loaded the index before the condemnation (a session that started before it, plus a clock margin).
+ * When no writer is live at all, that holds the moment the condemnation is durable, so an idle bank is
+ * cleaned in one run. A writer that was declared dead cannot commit (backup-session.ts checks its
+ * heartbeat), so a stalled writer never publishes references to deleted chunks.
+ *
+ * Orphan packs (in no index: a writer crashed before publishing its index, or is still running) are
+ * deleted only when older than the grace period and older than every live session.
+ *
+ * Order of deletion, so that no reader ever finds an index entry without its pack: write one new index
+ * object for the surviving packs of the affected index objects, delete those index objects, then the
+ * packs, then the condemnation records that are done. Partially used packs are kept whole (no repacking
+ * in format v1).
+ */
+import { CairnError, isCairnError } from '../core/errors.ts';
+import type { ProgressListener } from '../core/progress.ts';
+import { ProgressMeter } from '../core/progress.ts';
+import type { Bank } from './bank.ts';
+import { CLOCK_MARGIN_MS, listCondemned, listSessions, STALE_SESSION_MS, sessionKey, writeCondemned, type CondemnedRecord, type SessionRecord } from './gc-state.ts';
+import { indexKey, newIndexName, sealIndex, type IndexedPack } from './index-file.ts';
+import { packIdFromKey, packKey } from './pack-format.ts';
+import { referencedChunks } from './references.ts';
+
+export interface GcOptions {
+  dryRun?: boolean;
+  /** Orphan packs younger than this are kept (a writer may still publish them). Default 24 h. */
+  orphanGraceMs?: number;
+  onProgress?: ProgressListener;
+}
+
+export interface GcReport {
+  checkpoints: number;
+  referencedChunks: number;
+  packs: number;
+  deadPacks: number;
+  condemnedPacks: number;
+  deletedPacks: number;
+  deletedOrphans: number;
+  deletedBytes: number;
+  /** Dead packs kept because a live backup may still reuse them; a later GC deletes them. */
+  deferredPacks: number;
+  liveSessions: number;
+  dryRun: boolean;
+}
+
+export async function collectGarbage(bank: Bank, options: GcOptions = {}): Promise<GcReport> {
+  const { storage } = bank;
+  const start = Date.now();
+  const grace = options.orphanGraceMs ?? 24 * 3600_000;
+  // Sessions first: a writer that commits after this listing has its manifest in the listing below.
+  const sessions = await listSessions(storage);
+  const live = sessions.filter((s) => start - s.refreshedAt < STALE_SESSION_MS);
+
+  const manifests = await bank.listCheckpoints();
+  const index = await bank.loadIndex();
+  const referenced = new Set<string>();
+  const meter = new ProgressMeter('gc mark', manifests.length, options.onProgress);
+  for (const m of manifests) {
+    try {
+      for await (const ref of referencedChunks(bank, index, m)) referenced.add(ref.id.toString('latin1'));
+    } catch (err) {
+      if (isCairnError(err, 'corrupt')) {
+        throw new CairnError('corrupt', `cannot read what checkpoint ${m.id} references (${err.message}); gc deletes nothing while references are unknown: run 'cairn verify' and forget or repair that checkpoint`);
+      }
+      throw err;
+    }
+    meter.add(1);
+  }
+  meter.finish();
+
+  const files = await bank.readIndexObjects();
+  const packsIndexed = new Map<string, IndexedPack>();
+  for (const f of files) for (const p of f.packs) packsIndexed.set(p.packId, p);
+  const dead = new Set<string>();
+  for (const [packId, p] of packsIndexed) {
+    if (!p.entries.some((e) => referenced.has(e.id.toString('latin1')))) dead.add(packId);
+  }
+
+  const records = await listCondemned(storage, bank.keys.dataKey);
+  const condemnedBefore = new Set(records.flatMap((r) => r.packs));
+  const deletable = new Set<string>();
+  let deferred = 0;
+  for (const r of records) {
+    const blocked = blocks(live, r.condemnedAt);
+    for (const p of r.packs) {
+      if (!dead.has(p)) continue;
+      if (blocked) deferred++; else deletable.add(p);
+    }
+  }
+  const fresh = [...dead].filter((p) => !condemnedBefore.has(p));
+  let freshRecord: CondemnedRecord | undefined;
+  if (fresh.length > 0 && !options.dryRun) {
+    freshRecord = await writeCondemned(storage, bank.keys.dataKey, Date.now(), fresh);
+    // Clock-free shortcut: no live writer now means every later writer sees the record.
+    const after = (await listSessions(storage)).filter((s) => Date.now() - s.refreshedAt < STALE_SESSION_MS);
+    if (after.length === 0) for (const p of fresh) deletable.add(p);
+    else deferred += fresh.length;
+  } else {
+    deferred += fresh.length;
+  }
+
+  const oldestLive = Math.min(...live.map((s) => s.startedAt), Infinity);
+  const orphans: { packId: string; size: number }[] = [];
+  const sizes = new Map<string, number>();
+  for await (const o of storage.list('packs/')) {
+    const packId = packIdFromKey(o.key);
+    if (!packId) continue;
+    sizes.set(packId, o.size);
+    if (!packsIndexed.has(packId) && o.modifiedAt < start - grace && o.modifiedAt < oldestLive - CLOCK_MARGIN_MS) orphans.push({ packId, size: o.size });
+  }
+
+  const report: GcReport = {
+    checkpoints: manifests.length, referencedChunks: referenced.size, packs: packsIndexed.size, deadPacks: dead.size,
+    condemnedPacks: fresh.length, deletedPacks: deletable.size, deletedOrphans: orphans.length,
+    deletedBytes: [...deletable].reduce((n, p) => n + (sizes.get(p) ?? 0), 0) + orphans.reduce((n, o) => n + o.size, 0),
+    deferredPacks: deferred, liveSessions: live.length, dryRun: !!options.dryRun,
+  };
+  if (options.dryRun) return report;
+
+  await dropFromIndex(bank, files, deletable);
+  for (const p of deletable) await storage.delete(packKey(p));
+  for (const o of orphans) await storage.delete(packKey(o.packId));
+  for (const r of freshRecord ? [...records, freshRecord] : records) {
+    const left = r.packs.filter((p) => !deletable.has(p) && dead.has(p));
+    if (left.length === r.packs.length) continue;
+    if (left.length > 0) await writeCondemned(storage, bank.keys.dataKey, r.condemnedAt, left, r.name);
+    else await storage.delete(`gc/${r.name}`);
+  }
+  for (const s of sessions) if (start - s.refreshedAt >= STALE_SESSION_MS) await storage.delete(sessionKey(s.id));
+  return report;
+}
+
+/** A live session that started before the condemnation (within the clock margin) may still reuse its packs. */
+function blocks(live: readonly SessionRecord[], condemnedAt: number): boolean {
+  return live.some((s) => s.startedAt <= condemnedAt + CLOCK_MARGIN_MS);
+}
+
+async function dropFromIndex(bank: Bank, files: { name: string; packs: IndexedPack[] }[], gone: ReadonlySet<string>): Promise<void> {
+  const affected = files.filter((f) => f.packs.some((p) => gone.has(p.packId)));
+  if (affected.length === 0) return;
+  const survivors = affected.flatMap((f) => f.packs.filter((p) => !gone.has(p.packId)));
+  if (survivors.length > 0) {
+    const name = newIndexName();
+    await bank.storage.put(indexKey(name), sealIndex(bank.keys.dataKey, name, survivors));
+  }
+  for (const f of affected) await bank.storage.delete(indexKey(f.name));
+}

@@ -1,0 +1,52 @@
+/**
+ * Index objects, `index/<32 hex>`: where each chunk lives. A writer publishes one index object
+ * for the packs it wrote, after those packs are durable and before any manifest refers to them.
+ *
+ *   plaintext := (packId:16 | count:u32le | entry*count)*      (entry as in pack headers)
+ *   object    := envelope(context "cairn:index:<name>", zstd allowed) of plaintext
+ */
+import { randomBytes } from 'node:crypto';
+import { CairnError } from '../core/errors.ts';
+import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
+import { decodeEntries, encodeEntries, PACK_ENTRY_BYTES, type PackEntry } from './pack-format.ts';
+
+export interface IndexedPack {
+  packId: string;
+  entries: PackEntry[];
+}
+
+export function newIndexName(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function indexKey(name: string): string {
+  return `index/${name}`;
+}
+
+export function sealIndex(dataKey: Uint8Array, name: string, packs: readonly IndexedPack[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const p of packs) {
+    const head = Buffer.allocUnsafe(20);
+    Buffer.from(p.packId, 'hex').copy(head, 0);
+    head.writeUInt32LE(p.entries.length, 16);
+    parts.push(head, encodeEntries(p.entries));
+  }
+  return sealCompressed(dataKey, contextOf(`cairn:index:${name}`), Buffer.concat(parts));
+}
+
+export function openIndex(dataKey: Uint8Array, name: string, object: Uint8Array): IndexedPack[] {
+  const what = `index ${name}`;
+  const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
+  const packs: IndexedPack[] = [];
+  let o = 0;
+  while (o < buf.length) {
+    if (o + 20 > buf.length) throw new CairnError('corrupt', `${what} ends inside a pack record`);
+    const packId = buf.subarray(o, o + 16).toString('hex');
+    const count = buf.readUInt32LE(o + 16);
+    const end = o + 20 + count * PACK_ENTRY_BYTES;
+    if (end > buf.length) throw new CairnError('corrupt', `${what} ends inside the entries of pack ${packId}`);
+    packs.push({ packId, entries: decodeEntries(buf.subarray(o + 20, end), what) });
+    o = end;
+  }
+  return packs;
+}

@@ -1,0 +1,93 @@
+/**
+ * Packs: many chunk envelopes in one object, so a bank holds about a million objects per TiB
+ * of unique data at most, whatever the block size.
+ *
+ *   pack     := envelope* header trailer
+ *   header   := envelope(context "cairn:pack-header:<packId>", zstd allowed) of entry*
+ *   entry    := type:u8 (0 data, 1 meta) | id:32 | offset:u32le | length:u32le | rawLength:u32le
+ *   trailer  := headerLength:u32le | "CRNP"
+ *
+ * The header makes every pack self-describing: the bank's index can be rebuilt from packs alone.
+ */
+import { CairnError } from '../core/errors.ts';
+import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
+
+export const PACK_MAGIC = Buffer.from('CRNP');
+export const PACK_TRAILER_BYTES = 8;
+export const PACK_ENTRY_BYTES = 45;
+
+export type ChunkType = 'data' | 'meta';
+
+export interface PackEntry {
+  type: ChunkType;
+  id: Buffer;
+  offset: number;
+  length: number;
+  rawLength: number;
+}
+
+export function packKey(packId: string): string {
+  return `packs/${packId.slice(0, 2)}/${packId}`;
+}
+
+export function packIdFromKey(key: string): string | undefined {
+  const m = /^packs\/[0-9a-f]{2}\/([0-9a-f]{32})$/.exec(key);
+  return m?.[1];
+}
+
+export function encodeEntries(entries: readonly PackEntry[]): Buffer {
+  const out = Buffer.allocUnsafe(entries.length * PACK_ENTRY_BYTES);
+  let o = 0;
+  for (const e of entries) {
+    out[o] = e.type === 'data' ? 0 : 1;
+    e.id.copy(out, o + 1);
+    out.writeUInt32LE(e.offset, o + 33);
+    out.writeUInt32LE(e.length, o + 37);
+    out.writeUInt32LE(e.rawLength, o + 41);
+    o += PACK_ENTRY_BYTES;
+  }
+  return out;
+}
+
+export function decodeEntries(buf: Buffer, what: string): PackEntry[] {
+  if (buf.length % PACK_ENTRY_BYTES !== 0) throw new CairnError('corrupt', `${what}: entry table has a partial entry`);
+  const entries: PackEntry[] = [];
+  for (let o = 0; o < buf.length; o += PACK_ENTRY_BYTES) {
+    const t = buf[o];
+    if (t !== 0 && t !== 1) throw new CairnError('corrupt', `${what}: unknown chunk type ${t}`);
+    entries.push({
+      type: t === 0 ? 'data' : 'meta',
+      id: Buffer.from(buf.subarray(o + 1, o + 33)),
+      offset: buf.readUInt32LE(o + 33),
+      length: buf.readUInt32LE(o + 37),
+      rawLength: buf.readUInt32LE(o + 41),
+    });
+  }
+  return entries;
+}
+
+export function sealPackHeader(dataKey: Uint8Array, packId: string, entries: readonly PackEntry[]): Buffer {
+  const header = sealCompressed(dataKey, contextOf(`cairn:pack-header:${packId}`), encodeEntries(entries));
+  const trailer = Buffer.allocUnsafe(PACK_TRAILER_BYTES);
+  trailer.writeUInt32LE(header.length, 0);
+  PACK_MAGIC.copy(trailer, 4);
+  return Buffer.concat([header, trailer]);
+}
+
+/** Reads the entries of a whole pack (used by verify and index rebuild). */
+export function readPackHeader(dataKey: Uint8Array, packId: string, pack: Uint8Array): PackEntry[] {
+  const what = `pack ${packId}`;
+  const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength);
+  if (buf.length < PACK_TRAILER_BYTES || !buf.subarray(buf.length - 4).equals(PACK_MAGIC)) {
+    throw new CairnError('corrupt', `${what} has no pack trailer (truncated or not a pack)`);
+  }
+  const headerLength = buf.readUInt32LE(buf.length - 8);
+  const start = buf.length - PACK_TRAILER_BYTES - headerLength;
+  if (start < 0) throw new CairnError('corrupt', `${what}: header length ${headerLength} exceeds the pack`);
+  const plain = openDecompressed(dataKey, contextOf(`cairn:pack-header:${packId}`), buf.subarray(start, buf.length - PACK_TRAILER_BYTES), `${what} header`);
+  const entries = decodeEntries(plain, what);
+  for (const e of entries) {
+    if (e.offset + e.length > start) throw new CairnError('corrupt', `${what}: chunk ${e.id.toString('hex')} lies outside the pack body`);
+  }
+  return entries;
+}

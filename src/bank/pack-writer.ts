@@ -1,0 +1,121 @@
+/**
+ * Fills packs with chunk envelopes and uploads them, a bounded number at a time.
+ * Data and metadata chunks go to separate packs so metadata (index pages, catalogs) stays
+ * dense and cheap to read back. Envelopes are copied into reusable pack buffers, so memory is
+ * at most (2 open + maxUploads) pack buffers whatever the size of the backup.
+ *
+ * A chunk's location is known as soon as it is added, but it is durable only after flush():
+ * nothing may publish an index or manifest that names it before then.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StorageBackend } from '../core/storage-backend.ts';
+import type { IndexedPack } from './index-file.ts';
+import { packKey, sealPackHeader, type ChunkType, type PackEntry } from './pack-format.ts';
+
+interface OpenPack {
+  packId: string;
+  buf: Buffer;
+  size: number;
+  entries: PackEntry[];
+}
+
+/** Room past the target size: the last envelope may overshoot it (chunks are at most a few MiB), and the header follows. */
+const SLACK = 3 << 20;
+/** Room kept for the encrypted header at the end of a pack buffer. */
+const HEADER_ROOM = 256 << 10;
+
+export class PackWriter {
+  readonly #storage: StorageBackend;
+  readonly #dataKey: Uint8Array;
+  readonly #packSize: number;
+  readonly #maxUploads: number;
+  readonly #open: Partial<Record<ChunkType, OpenPack>> = {};
+  readonly #uploads = new Set<Promise<void>>();
+  readonly #written: IndexedPack[] = [];
+  readonly #spare: Buffer[] = [];
+  #failure: { error: unknown } | undefined;
+  /** Bytes of pack objects uploaded so far. */
+  writtenBytes = 0;
+
+  constructor(storage: StorageBackend, dataKey: Uint8Array, options: { packSize: number; maxUploads?: number }) {
+    this.#storage = storage;
+    this.#dataKey = dataKey;
+    this.#packSize = options.packSize;
+    this.#maxUploads = options.maxUploads ?? 2;
+  }
+
+  /**
+   * Copies one envelope into a pack (the caller may reuse its buffer as soon as this returns a promise);
+   * resolves once there is room for more (backpressure), with the chunk's location.
+   */
+  async add(type: ChunkType, id: Uint8Array, envelope: Uint8Array, rawLength: number): Promise<{ packId: string; offset: number }> {
+    if (this.#failure) throw this.#failure.error;
+    let pack = this.#open[type];
+    if (pack && pack.size + envelope.length > pack.buf.length - HEADER_ROOM) {
+      if (type === 'meta' && pack.buf.length < this.#packSize + SLACK) {
+        pack.buf = Buffer.concat([pack.buf.subarray(0, pack.size)], Math.min(this.#packSize + SLACK, pack.buf.length * 4));
+      } else {
+        this.#open[type] = undefined;
+        this.#upload(pack);
+        pack = undefined;
+      }
+    }
+    pack ??= this.#open[type] = this.#newPack(type, envelope.length);
+    const offset = pack.size;
+    pack.buf.set(envelope, offset);
+    pack.entries.push({ type, id: Buffer.from(id), offset, length: envelope.length, rawLength });
+    pack.size += envelope.length;
+    const location = { packId: pack.packId, offset };
+    if (pack.size >= this.#packSize) {
+      this.#open[type] = undefined;
+      this.#upload(pack);
+    }
+    while (this.#uploads.size > this.#maxUploads) await Promise.race(this.#uploads);
+    this.#throwIfFailed();
+    return location;
+  }
+
+  /** Uploads what is buffered and waits for every upload; returns the packs written since the last flush. */
+  async flush(): Promise<IndexedPack[]> {
+    for (const type of ['data', 'meta'] as const) {
+      const pack = this.#open[type];
+      this.#open[type] = undefined;
+      if (pack) this.#upload(pack);
+    }
+    while (this.#uploads.size > 0) await Promise.race(this.#uploads);
+    this.#throwIfFailed();
+    return this.#written.splice(0);
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #newPack(type: ChunkType, firstLength: number): OpenPack {
+    // Metadata packs start small: a backup writes little metadata, often far less than a pack.
+    const need = type === 'meta' ? Math.max(1 << 20, firstLength * 2) : Math.max(this.#packSize, firstLength) + SLACK;
+    const spare = type === 'data' ? this.#spare.pop() : undefined;
+    const buf = spare && spare.length >= need ? spare : Buffer.allocUnsafeSlow(need);
+    return { packId: randomBytes(16).toString('hex'), buf, size: 0, entries: [] };
+  }
+
+  #upload(pack: OpenPack): void {
+    const header = sealPackHeader(this.#dataKey, pack.packId, pack.entries);
+    let body: Buffer;
+    if (pack.size + header.length <= pack.buf.length) {
+      header.copy(pack.buf, pack.size);
+      body = pack.buf.subarray(0, pack.size + header.length);
+    } else {
+      body = Buffer.concat([pack.buf.subarray(0, pack.size), header]);
+    }
+    const task: Promise<void> = this.#storage.put(packKey(pack.packId), body).then(
+      () => {
+        this.writtenBytes += body.length;
+        this.#written.push({ packId: pack.packId, entries: pack.entries });
+        if (pack.entries[0]?.type === 'data' && this.#spare.length < 1) this.#spare.push(pack.buf);
+      },
+      (error: unknown) => { this.#failure ??= { error }; },
+    ).finally(() => this.#uploads.delete(task));
+    this.#uploads.add(task);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What a checkpoint references: every metadata chunk (index pages, catalog pieces) and data chunk.
+ * Reading the metadata checks it on the way; a damaged piece throws CairnError 'corrupt'.
+ */
+import type { FileEntry } from '../core/file-entry.ts';
+import type { Bank } from './bank.ts';
+import type { ChunkIndex } from './chunk-index.ts';
+import { decodeEntry } from './entry-codec.ts';
+import { decodeDynamicPage, isZeroId } from './index-pages.ts';
+import type { DynamicIndexRef, FileTreeRef, Manifest } from './manifest.ts';
+
+export interface Reference {
+  id: Buffer;
+  meta: boolean;
+}
+
+export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manifest): AsyncGenerator<Reference> {
+  const idx = m.index;
+  if (idx.kind === 'fixed') {
+    for (const pageId of idx.pages) {
+      if (!pageId) continue;
+      const id = Buffer.from(pageId, 'hex');
+      yield { id, meta: true };
+      const page = await bank.readChunk(index, id);
+      for (let o = 0; o < page.length; o += 32) if (!isZeroId(page, o)) yield { id: page.subarray(o, o + 32), meta: false };
+    }
+  } else if (idx.kind === 'dynamic') {
+    yield* dynamicRefs(bank, index, idx, false);
+  } else {
+    yield* dynamicRefs(bank, index, idx.catalog, true);
+    for await (const entry of catalogEntries(bank, index, idx)) {
+      for (const ref of entry.content ?? []) {
+        const id = Buffer.from(ref.id, 'hex');
+        if (!isZeroId(id)) yield { id, meta: false };
+      }
+    }
+  }
+}
+
+async function* dynamicRefs(bank: Bank, index: ChunkIndex, ref: DynamicIndexRef, meta: boolean): AsyncGenerator<Reference> {
+  for (const page of ref.pages) {
+    const pageId = Buffer.from(page.id, 'hex');
+    yield { id: pageId, meta: true };
+    for (const e of decodeDynamicPage(await bank.readChunk(index, pageId), `page ${page.id}`)) {
+      if (!isZeroId(e.id)) yield { id: e.id, meta };
+    }
+  }
+}
+
+/** The entries of a file tree's catalog, in scan order (depth-first, siblings by raw name bytes). */
+export async function* catalogEntries(bank: Bank, index: ChunkIndex, tree: FileTreeRef): AsyncGenerator<FileEntry> {
+  let pending: Buffer = Buffer.alloc(0);
+  for (const page of tree.catalog.pages) {
+    for (const e of decodeDynamicPage(await bank.readChunk(index, Buffer.from(page.id, 'hex')), `catalog page ${page.id}`)) {
+      pending = Buffer.concat([pending, await bank.readChunk(index, e.id)]);
+      let start = 0;
+      for (let nl = pending.indexOf(10); nl >= 0; nl = pending.indexOf(10, start)) {
+        yield decodeEntry(pending.subarray(start, nl + 1));
+        start = nl + 1;
+      }
+      pending = pending.subarray(start);
+    }
+  }
+  if (pending.length > 0) yield decodeEntry(pending);
+}

@@ -1,0 +1,75 @@
+/** cairn backup image | stream (| files, in files.ts) */
+import { CairnError } from '../../core/errors.ts';
+import type { Bank } from '../../bank/bank.ts';
+import type { CheckpointType, Manifest } from '../../bank/manifest.ts';
+import { backupImage } from '../../mover/image-backup.ts';
+import { backupStream } from '../../mover/stream-backup.ts';
+import type { BankOptions, CliEnvironment } from '../context.ts';
+import { formatBytes, printJson, progressReporter } from '../output.ts';
+import { withBankAndPool } from '../with-bank.ts';
+
+export interface BackupOptions extends BankOptions {
+  name: string;
+  parent?: string;
+  full?: boolean;
+  tag?: string[];
+  json?: boolean;
+}
+
+export function backupSummary(m: Manifest, durationMs: number) {
+  return {
+    id: m.id, name: m.name, type: m.type, parent: m.parent, createdAt: m.createdAt,
+    sourceBytes: m.sourceBytes, readBytes: m.readBytes, writtenBytes: m.writtenBytes, storedBytes: m.storedBytes, durationMs,
+    ...(m.warnings?.length ? { warnings: m.warnings } : {}),
+  };
+}
+
+export function printBackup(env: CliEnvironment, m: Manifest, started: number, json?: boolean): void {
+  const summary = backupSummary(m, Date.now() - started);
+  if (json) return printJson(env, summary);
+  env.stdout.write(`checkpoint ${m.id} of ${m.name} (${m.type}${m.parent ? `, incremental on ${m.parent}` : ', full'})\n` +
+    `  source ${formatBytes(m.sourceBytes)}, read ${formatBytes(m.readBytes)}, wrote ${formatBytes(m.writtenBytes)} to the bank in ${(summary.durationMs / 1000).toFixed(1)}s\n`);
+}
+
+/** The parent the user asked for, or by default the newest checkpoint of the same resource and type. */
+export async function chooseParent(bank: Bank, opts: BackupOptions, type: CheckpointType): Promise<Manifest | null> {
+  if (opts.full && opts.parent) throw new CairnError('bad-input', '--full and --parent exclude each other');
+  if (opts.full) return null;
+  if (opts.parent) {
+    const m = await bank.resolveCheckpoint(opts.parent);
+    if (m.type !== type) throw new CairnError('bad-input', `--parent ${m.id} is a ${m.type} checkpoint; a ${type} backup needs a ${type} parent`);
+    return m;
+  }
+  const mine = (await bank.listCheckpoints()).filter((m) => m.name === opts.name && m.type === type);
+  return mine.at(-1) ?? null;
+}
+
+export function checkName(name: string | undefined): string {
+  if (!name || !/^[^\s/][^\n\r]{0,199}$/.test(name)) throw new CairnError('bad-input', `--name must name the resource (1–200 characters, not starting with '/' or a space)`);
+  return name;
+}
+
+export async function backupImageCommand(env: CliEnvironment, file: string, opts: BackupOptions): Promise<void> {
+  const name = checkName(opts.name);
+  await withBankAndPool(env, opts, async (bank, pool) => {
+    const started = Date.now();
+    const parent = await chooseParent(bank, opts, 'image');
+    const progress = progressReporter(env, !!opts.json);
+    const m = await backupImage(bank, pool, { path: file, name, parent, tags: opts.tag ?? [], onProgress: progress.listener });
+    progress.done();
+    printBackup(env, m, started, opts.json);
+  });
+}
+
+export async function backupStreamCommand(env: CliEnvironment, opts: BackupOptions): Promise<void> {
+  const name = checkName(opts.name);
+  if (env.stdin.isTTY) throw new CairnError('bad-input', 'backup stream reads standard input: pipe data into it (cairn backup stream … < file)');
+  await withBankAndPool(env, opts, async (bank, pool) => {
+    const started = Date.now();
+    const parent = await chooseParent(bank, opts, 'stream');
+    const progress = progressReporter(env, !!opts.json);
+    const m = await backupStream(bank, pool, { source: env.stdin as AsyncIterable<Uint8Array>, name, parent, tags: opts.tag ?? [], onProgress: progress.listener });
+    progress.done();
+    printBackup(env, m, started, opts.json);
+  });
+}

@@ -1,0 +1,78 @@
+/** cairn forget <checkpoint>… and cairn prune: remove checkpoints; their data goes at the next `cairn gc`. */
+import { CairnError } from '../../core/errors.ts';
+import { parseDuration, selectRetention, validateRules, type RetentionRules } from '../../core/retention.ts';
+import type { Manifest } from '../../bank/manifest.ts';
+import type { BankOptions, CliEnvironment } from '../context.ts';
+import { printJson, table } from '../output.ts';
+import { withBank } from '../with-bank.ts';
+
+export async function forgetCommand(env: CliEnvironment, refs: string[], opts: BankOptions & { json?: boolean }): Promise<void> {
+  if (refs.length === 0) throw new CairnError('bad-input', 'name the checkpoints to forget (ids or unique prefixes)');
+  await withBank(env, opts, async (bank) => {
+    // Resolve all first: one bad id changes nothing.
+    const targets = [];
+    for (const ref of refs) targets.push(await bank.resolveCheckpoint(ref));
+    for (const m of targets) await bank.deleteCheckpoint(m.id);
+    if (opts.json) printJson(env, { forgotten: targets.map((m) => m.id) });
+    else for (const m of targets) env.stdout.write(`forgot checkpoint ${m.id} of ${m.name}; run 'cairn gc' to free its space\n`);
+  });
+}
+
+export interface PruneOptions extends BankOptions {
+  name?: string;
+  keepLast?: string;
+  keepHourly?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  keepYearly?: string;
+  keepWithin?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function parseRules(opts: PruneOptions): RetentionRules {
+  const count = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new CairnError('bad-input', `${flag} takes a whole number, not '${v}'`);
+    return Number(v);
+  };
+  const rules: RetentionRules = {};
+  const set = <K extends keyof RetentionRules>(k: K, v: RetentionRules[K] | undefined): void => { if (v !== undefined) rules[k] = v; };
+  set('keepLast', count('--keep-last', opts.keepLast));
+  set('keepHourly', count('--keep-hourly', opts.keepHourly));
+  set('keepDaily', count('--keep-daily', opts.keepDaily));
+  set('keepWeekly', count('--keep-weekly', opts.keepWeekly));
+  set('keepMonthly', count('--keep-monthly', opts.keepMonthly));
+  set('keepYearly', count('--keep-yearly', opts.keepYearly));
+  if (opts.keepWithin !== undefined) rules.keepWithin = parseDuration(opts.keepWithin);
+  validateRules(rules);
+  return rules;
+}
+
+/** Applies the rules to each resource's checkpoints separately (see docs/prune.md). */
+export async function pruneCommand(env: CliEnvironment, opts: PruneOptions): Promise<void> {
+  const rules = parseRules(opts);
+  await withBank(env, opts, async (bank) => {
+    const groups = new Map<string, Manifest[]>();
+    for (const m of await bank.listCheckpoints()) {
+      if (opts.name !== undefined && m.name !== opts.name) continue;
+      groups.set(m.name, [...(groups.get(m.name) ?? []), m]);
+    }
+    const decisions: { id: string; name: string; createdAt: string; action: 'keep' | 'remove'; reasons: string[] }[] = [];
+    for (const [name, list] of groups) {
+      const byId = new Map(list.map((m) => [m.id, m]));
+      const sel = selectRetention(list.map((m) => ({ id: m.id, createdAt: Date.parse(m.createdAt) })), rules);
+      for (const k of sel.keep) decisions.push({ id: k.id, name, createdAt: byId.get(k.id)!.createdAt, action: 'keep', reasons: k.reasons });
+      for (const id of sel.remove) decisions.push({ id, name, createdAt: byId.get(id)!.createdAt, action: 'remove', reasons: [] });
+    }
+    decisions.sort((a, b) => a.name.localeCompare(b.name) || b.createdAt.localeCompare(a.createdAt));
+    if (!opts.dryRun) for (const d of decisions) if (d.action === 'remove') await bank.deleteCheckpoint(d.id);
+    if (opts.json) return printJson(env, { dryRun: !!opts.dryRun, keep: decisions.filter((d) => d.action === 'keep'), remove: decisions.filter((d) => d.action === 'remove') });
+    if (decisions.length === 0) { env.stdout.write('no checkpoints to consider\n'); return; }
+    env.stdout.write(table([['ID', 'CREATED', 'NAME', opts.dryRun ? 'WOULD' : 'ACTION', 'WHY'],
+      ...decisions.map((d) => [d.id, d.createdAt.replace('T', ' ').slice(0, 19), d.name, d.action, d.reasons.join(',')])]));
+    const removed = decisions.filter((d) => d.action === 'remove').length;
+    env.stdout.write(opts.dryRun ? `dry run: would remove ${removed} checkpoint(s); nothing changed\n` : `removed ${removed} checkpoint(s); run 'cairn gc' to free their space\n`);
+  });
+}

@@ -1,0 +1,63 @@
+/** cairn restore <checkpoint> --to <path> */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CairnError } from '../../core/errors.ts';
+import type { ProgressListener } from '../../core/progress.ts';
+import type { Bank } from '../../bank/bank.ts';
+import type { Manifest } from '../../bank/manifest.ts';
+import type { CodecPool } from '../../mover/codec-pool.ts';
+import { restoreImage } from '../../mover/image-restore.ts';
+import { restoreStream } from '../../mover/stream-restore.ts';
+import type { BankOptions, CliEnvironment } from '../context.ts';
+import { formatBytes, printJson, progressReporter } from '../output.ts';
+import { withBankAndPool } from '../with-bank.ts';
+import { restoreFilesCommand } from './files.ts';
+
+export interface RestoreOptions extends BankOptions {
+  to?: string;
+  include?: string[];
+  json?: boolean;
+}
+
+export async function restoreCommand(env: CliEnvironment, ref: string, opts: RestoreOptions): Promise<void> {
+  const to = opts.to;
+  if (!to) throw new CairnError('bad-input', 'say where to restore with --to <path> (a file, a block device, a directory, or - for standard output)');
+  await withBankAndPool(env, opts, async (bank, pool) => {
+    const started = Date.now();
+    const m = await bank.resolveCheckpoint(ref);
+    if (opts.include?.length && m.type !== 'files') throw new CairnError('bad-input', `--include selects paths of a file tree; ${m.id} is a ${m.type}`);
+    const progress = progressReporter(env, !!opts.json);
+    let restoredBytes: number;
+    if (m.type === 'image') {
+      if (to === '-') throw new CairnError('bad-input', 'an image restores to a file or block device, not standard output');
+      restoredBytes = (await restoreImage(bank, pool, m, to, progress.listener)).restoredBytes;
+    } else if (m.type === 'stream') {
+      restoredBytes = to === '-' ? await restoreStream(bank, pool, m, env.stdout, progress.listener) : await restoreStreamToFile(bank, pool, m, to, progress.listener);
+    } else {
+      restoredBytes = await restoreFilesCommand(bank, pool, m, to, opts.include ?? [], progress.listener, env);
+    }
+    progress.done();
+    const summary = { id: m.id, name: m.name, type: m.type, to, restoredBytes, durationMs: Date.now() - started };
+    if (opts.json) printJson(env, summary);
+    else if (to !== '-') env.stdout.write(`restored ${m.type} ${m.id} (${formatBytes(restoredBytes)}) to ${to}\n`);
+  });
+}
+
+/** Writes under a temporary name and renames when complete: a failed restore leaves no plausible file. */
+async function restoreStreamToFile(bank: Bank, pool: CodecPool, m: Manifest, target: string, listener?: ProgressListener): Promise<number> {
+  const partial = join(dirname(target), `.${basename(target)}.cairn-partial`);
+  const out = createWriteStream(partial, { flags: 'w' });
+  try {
+    const n = await restoreStream(bank, pool, m, out, listener);
+    out.end();
+    await once(out, 'finish');
+    await rename(partial, target);
+    return n;
+  } catch (err) {
+    out.destroy();
+    await rm(partial, { force: true });
+    throw err;
+  }
+}

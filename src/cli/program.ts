@@ -1,0 +1,93 @@
+/** The `cairn` command line: commands, their options, and help. Each command lives in commands/. */
+import { Command, Option } from 'commander';
+import type { BankOptions, CliEnvironment } from './context.ts';
+import { bankInfo, bankInit, bankPasswd, type InitOptions } from './commands/bank.ts';
+import { backupImageCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
+import { backupFilesCommand, lsCommand } from './commands/files.ts';
+import { checkpointsCommand } from './commands/checkpoints.ts';
+import { restoreCommand, type RestoreOptions } from './commands/restore.ts';
+import { verifyCommand } from './commands/verify.ts';
+import { forgetCommand, pruneCommand, type PruneOptions } from './commands/forget-prune.ts';
+import { gcCommand } from './commands/gc.ts';
+import { demoCommand } from './commands/demo.ts';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Options every command that opens a bank accepts. */
+function bankOptions(cmd: Command, bankRequired = true): Command {
+  const bank = new Option('--bank <bank>', 'the bank: a path, file:///path or s3://bucket/prefix').env('CAIRN_BANK');
+  if (bankRequired) bank.makeOptionMandatory();
+  return cmd
+    .addOption(bank)
+    .option('--passphrase-file <file>', 'read the passphrase from a file (else CAIRN_PASSPHRASE, else a prompt)')
+    .option('--key-file <file>', 'unlock with a key file instead of a passphrase')
+    .option('--s3-endpoint <url>', 'S3 endpoint for s3:// banks (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)')
+    .option('--s3-region <region>', 'S3 region (else AWS_REGION)')
+    .option('--s3-path-style', 'address buckets as endpoint/bucket (most self-hosted S3 servers)')
+    .option('--json', 'print machine-readable JSON (progress as JSON lines on stderr)');
+}
+
+export function buildProgram(env: CliEnvironment): Command {
+  const program = new Command('cairn')
+    .description('Cairn: incremental, deduplicated, encrypted backups into a self-describing bank')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) })
+    .exitOverride();
+
+  const bank = program.command('bank').description('create and inspect banks');
+  bankOptions(bank.command('init').description('create a bank in an empty location').argument('<bank>'), false)
+    .option('--no-passphrase', 'do not add a passphrase slot (needs --key-file)')
+    .action((b: string, o: InitOptions) => bankInit(env, { ...o, bank: b }));
+  bankOptions(bank.command('info').description('show a bank\'s format, parameters, key slots and size (no key needed)').argument('<bank>'), false)
+    .action((b: string, o: BankOptions & { json?: boolean }) => bankInfo(env, { ...o, bank: b }));
+  bankOptions(bank.command('passwd').description('change the passphrase (rewrites only the descriptor)').argument('<bank>'), false)
+    .option('--new-passphrase-file <file>', 'read the new passphrase from a file (else CAIRN_NEW_PASSPHRASE, else a prompt)')
+    .action((b: string, o: BankOptions & { newPassphraseFile?: string; json?: boolean }) => bankPasswd(env, { ...o, bank: b }));
+
+  const backup = program.command('backup').description('back up an image, a file tree or a stream');
+  const backupCommon = (cmd: Command): Command => bankOptions(cmd)
+    .requiredOption('--name <resource>', 'the resource this backup belongs to')
+    .option('--tag <tag>', 'a tag to record (repeatable)', collect);
+  backupCommon(backup.command('image').description('a disk image or block device, in fixed blocks').argument('<file-or-device>'))
+    .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
+    .option('--full', 'do not use a parent')
+    .action((f: string, o: BackupOptions) => backupImageCommand(env, f, o));
+  backupCommon(backup.command('files').description('a directory tree with its metadata').argument('<dir>'))
+    .option('--exclude <glob>', 'skip matching paths (repeatable; see docs/cli.md)', collect)
+    .option('--parent <checkpoint>', 'reuse unchanged files from this checkpoint (default: the newest of --name)')
+    .option('--full', 'read every file')
+    .action((d: string, o: BackupOptions & { exclude?: string[] }) => backupFilesCommand(env, d, o));
+  backupCommon(backup.command('stream').description('standard input, e.g. a database dump'))
+    .action((o: BackupOptions) => backupStreamCommand(env, o));
+
+  bankOptions(program.command('checkpoints').description('list checkpoints, oldest first'))
+    .option('--name <resource>', 'only this resource')
+    .action((o: BankOptions & { name?: string; json?: boolean }) => checkpointsCommand(env, o));
+  bankOptions(program.command('ls').description('list the paths of a file-tree checkpoint').argument('<checkpoint>').argument('[path]'))
+    .option('-l, --long', 'show type, mode, owner, size and time')
+    .option('-r, --recursive', 'list the whole subtree')
+    .action((c: string, p: string | undefined, o: BankOptions & { long?: boolean; recursive?: boolean; json?: boolean }) => lsCommand(env, c, p, o));
+  bankOptions(program.command('restore').description('restore a checkpoint').argument('<checkpoint>'))
+    .option('--to <path>', 'target file, block device or directory; - for standard output (streams)')
+    .option('--include <path>', 'restore only this path of a file tree (repeatable)', collect)
+    .action((c: string, o: RestoreOptions) => restoreCommand(env, c, o));
+  bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints').argument('[checkpoint]'))
+    .action((c: string | undefined, o: BankOptions & { json?: boolean }) => verifyCommand(env, c, o));
+  bankOptions(program.command('forget').description('delete checkpoints').argument('<checkpoint...>'))
+    .action((c: string[], o: BankOptions & { json?: boolean }) => forgetCommand(env, c, o));
+  bankOptions(program.command('prune').description('delete checkpoints that no retention rule keeps (docs/prune.md)'))
+    .option('--name <resource>', 'only this resource')
+    .option('--keep-last <n>').option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>')
+    .option('--keep-monthly <n>').option('--keep-yearly <n>')
+    .option('--keep-within <duration>', 'keep all within this span of the newest (e.g. 7d, 2w, 1y6m)')
+    .option('--dry-run', 'show what would be removed; change nothing')
+    .action((o: PruneOptions) => pruneCommand(env, o));
+  bankOptions(program.command('gc').description('delete data no checkpoint needs; safe while backups run'))
+    .option('--dry-run', 'report what would be deleted')
+    .action((o: BankOptions & { dryRun?: boolean; json?: boolean }) => gcCommand(env, o));
+  program.command('demo').description('back up and restore a sample disk image into a local bank')
+    .option('--dir <dir>', 'where to put the sample image and bank', 'cairn-demo')
+    .option('--json', 'print the results as JSON')
+    .action((o: { dir: string; json?: boolean }) => demoCommand(env, o));
+  return program;
+}

@@ -1,0 +1,175 @@
+/**
+ * Backs up a directory tree: contents as content-defined chunks, and a catalog (one record per entry,
+ * in scan order) stored as metadata chunks, so listing and single-file restore read no file data.
+ *
+ * With a parent file-tree checkpoint, a regular file whose size, mtime, inode and ctime are unchanged
+ * reuses the parent's chunk list without being read. Both trees are in scan order, so the parent's
+ * catalog is merged in a single pass, with memory for one entry.
+ */
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { FileEntry, ChunkRef } from '../core/file-entry.ts';
+import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
+import { BackupSession } from '../bank/backup-session.ts';
+import type { Bank } from '../bank/bank.ts';
+import { encodeEntry } from '../bank/entry-codec.ts';
+import type { FileTreeRef, Manifest } from '../bank/manifest.ts';
+import { catalogEntries } from '../bank/references.ts';
+import type { CodecPool } from './codec-pool.ts';
+import { ContentWriter } from './content-writer.ts';
+import { DynamicIndexWriter } from './dynamic-index-writer.ts';
+import { Limiter } from './limiter.ts';
+import { compareScanOrder, scanTree, type ScanWarning } from './files/scan-tree.ts';
+import { chunkerFor } from './stream-backup.ts';
+
+export interface FilesBackupRequest {
+  root: string;
+  name: string;
+  parent: Manifest | null;
+  exclude?: string[];
+  tags?: string[];
+  onProgress?: ProgressListener;
+  onWarning?: (w: ScanWarning) => void;
+}
+
+interface Pending {
+  entry: FileEntry;
+  /** Content object whose refs this entry takes (its own, or the first path's for a hard link). */
+  object?: number;
+}
+
+const READ_BYTES = 1 << 20;
+const SLASH = Buffer.from('/');
+
+export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupRequest): Promise<Manifest> {
+  const session = await BackupSession.start(bank);
+  const contentLimiter = new Limiter(pool.threads * 2 + 1);
+  const catalogLimiter = new Limiter(2);
+  const meter = new ProgressMeter('backup', 0, req.onProgress);
+  const warnings: string[] = [];
+  const warn = (w: ScanWarning): void => {
+    if (warnings.length < 100) warnings.push(`${w.code}: ${w.path.toString('utf8')}: ${w.message}`);
+    req.onWarning?.(w);
+  };
+  try {
+    const catalogIndex = new DynamicIndexWriter(session, bank.chunking.dynamicPageEntries);
+    const catalog = new ContentWriter(session, pool, chunkerFor(bank), { chunk: (_o, e) => catalogIndex.add(e), end: () => undefined }, {
+      limiter: catalogLimiter, type: 'meta', level: 3,
+    });
+    catalog.begin();
+
+    const refs = new Map<number, ChunkRef[]>();
+    const finished = new Set<number>();
+    const sharedObjects = new Set<number>(); // first paths of hard-link groups: refs kept for later links
+    const queue: Pending[] = [];
+    const stats = { entries: 0, files: 0, dirs: 0, sourceBytes: 0, readBytes: 0, storedBytes: 0 };
+    // Called from the scan loop and from the content sink: chained so records leave in order, one at a time.
+    let emitting = Promise.resolve();
+    const emitReady = (): Promise<void> => (emitting = emitting.then(drainQueue));
+    const drainQueue = async (): Promise<void> => {
+      while (queue.length > 0) {
+        const head = queue[0]!;
+        if (head.object !== undefined && !finished.has(head.object)) return;
+        queue.shift();
+        const entry = head.entry;
+        if (head.object !== undefined) {
+          const content = refs.get(head.object) ?? [];
+          if (!sharedObjects.has(head.object)) { refs.delete(head.object); finished.delete(head.object); }
+          entry.content = content;
+          for (const r of content) stats.storedBytes += session.storedLength(Buffer.from(r.id, 'hex'));
+        }
+        await catalog.write(encodeEntry(entry));
+      }
+    };
+    const content = new ContentWriter(session, pool, chunkerFor(bank), {
+      chunk: (o, e) => { refs.get(o)!.push({ id: e.id.toString('hex'), size: e.size }); },
+      end: async (o) => { finished.add(o); await emitReady(); },
+    }, { limiter: contentLimiter, type: 'data', level: bank.chunking.compressionLevel });
+
+    const parent = req.parent?.index.kind === 'files' ? catalogEntries(bank, await bank.loadIndex(), req.parent.index)[Symbol.asyncIterator]() : undefined;
+    let parentNext = parent ? await parent.next() : undefined;
+    const parentEntry = async (path: Buffer): Promise<FileEntry | undefined> => {
+      while (parent && parentNext && !parentNext.done && compareScanOrder(parentNext.value.path, path) < 0) parentNext = await parent.next();
+      return parentNext && !parentNext.done && parentNext.value.path.equals(path) ? parentNext.value : undefined;
+    };
+    const firstOfInode = new Map<string, number>();
+    const rootPath = Buffer.from(resolve(req.root));
+
+    for await (const entry of scanTree(req.root, { exclude: req.exclude ?? [], onWarning: warn })) {
+      stats.entries++;
+      if (entry.type === 'dir') stats.dirs++;
+      if (entry.type !== 'file') {
+        queue.push({ entry });
+        await emitReady();
+        continue;
+      }
+      stats.files++;
+      stats.sourceBytes += entry.size;
+      meter.totalBytes += entry.size;
+      const inodeKey = `${entry.dev}:${entry.ino}`;
+      if (entry.hardlinkTo && firstOfInode.has(inodeKey)) {
+        queue.push({ entry, object: firstOfInode.get(inodeKey)! });
+        await emitReady();
+        continue;
+      }
+      const object = content.begin();
+      refs.set(object, []);
+      if (entry.nlink > 1) { firstOfInode.set(inodeKey, object); sharedObjects.add(object); }
+      queue.push({ entry, object });
+      const old = await parentEntry(entry.path);
+      if (old && old.type === 'file' && old.size === entry.size && old.mtimeNs === entry.mtimeNs && old.ino === entry.ino && old.ctimeNs === entry.ctimeNs && old.content) {
+        refs.set(object, old.content);
+        finished.add(object);
+        meter.add(entry.size);
+        await emitReady();
+        continue;
+      }
+      const read = await readInto(content, Buffer.concat([rootPath, SLASH, entry.path]), entry, warn, (n) => meter.add(n));
+      stats.readBytes += read;
+      if (read !== entry.size) entry.size = read;
+      await content.end();
+    }
+    await content.finish();
+    await emitReady();
+    await catalog.end();
+    await catalog.finish();
+    meter.finish();
+    const index: FileTreeRef = { kind: 'files', catalog: await catalogIndex.finish(), entries: stats.entries, files: stats.files, dirs: stats.dirs };
+    return await session.commit({
+      name: req.name, type: 'files', parent: req.parent?.id ?? null, tags: req.tags ?? [],
+      sourceBytes: stats.sourceBytes, readBytes: stats.readBytes, storedBytes: stats.storedBytes, index,
+      ...(warnings.length ? { warnings } : {}),
+    });
+  } catch (err) {
+    await contentLimiter.drain().catch(() => undefined);
+    await catalogLimiter.drain().catch(() => undefined);
+    await session.close();
+    throw err;
+  }
+}
+
+/** Reads a file into the content writer; returns the bytes read (a file that changed size while read keeps what was read). */
+async function readInto(content: ContentWriter, path: Buffer, entry: FileEntry, warn: (w: ScanWarning) => void, progress: (n: number) => void): Promise<number> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    warn({ code: 'vanished', path: entry.path, message: `could not be read: ${(err as Error).message}; recorded empty` });
+    return 0;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(entry.size, 1)));
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      await content.write(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      progress(bytesRead);
+    }
+    if (total !== entry.size) warn({ code: 'vanished', path: entry.path, message: `changed size while being read (${entry.size} → ${total} bytes)` });
+    return total;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Backs up a disk image or block device into a fixed index.
+ *
+ * Per page of the index (pageEntries blocks) every block is one of:
+ *   hole   — outside the source's data extents: the zero id, nothing read;
+ *   clean  — data the caller says did not change since the parent (dirty extents given): the parent's id;
+ *   read   — everything else: read, hashed in the pool, compared with the parent's id at the same offset,
+ *            and stored only when the bank does not have it yet.
+ * Without dirty extents every data block is read: "forever incremental" still writes only new chunks.
+ * Reads, hashing and uploads overlap; memory is bounded by the limiter and the pack writer.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { CairnError } from '../core/errors.ts';
+import { normalizeExtents, type Extent } from '../core/extent.ts';
+import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
+import { BackupSession } from '../bank/backup-session.ts';
+import type { Bank } from '../bank/bank.ts';
+import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
+import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
+import { ENVELOPE_OVERHEAD } from '../bank/envelope.ts';
+import { BufferPool } from './buffer-pool.ts';
+import type { CodecPool, EncodeResult } from './codec-pool.ts';
+import { Limiter } from './limiter.ts';
+import { dataExtents, describeSource } from './source-extents.ts';
+
+export interface ImageBackupRequest {
+  path: string;
+  name: string;
+  parent: Manifest | null;
+  /** Ranges changed since the parent (changed-block tracking); only these are read. Needs a parent. */
+  dirtyExtents?: Extent[];
+  tags?: string[];
+  onProgress?: ProgressListener;
+}
+
+const HOLE = 0, CLEAN = 1, READ = 2;
+const BATCH_BYTES = 4 << 20;
+
+interface PageState {
+  entries: Buffer;
+  parent: Buffer | null;
+  parentId: string | null;
+  pending: number;
+}
+
+export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupRequest): Promise<Manifest> {
+  const info = await describeSource(req.path);
+  const bs = bank.chunking.imageBlockSize, perPage = bank.chunking.fixedPageEntries;
+  const parentIndex = compatibleParent(req.parent, bs, perPage);
+  if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
+  const dataList = await collect(dataExtents(req.path, info));
+  const dirty = req.dirtyExtents ? normalizeExtents(req.dirtyExtents) : undefined;
+
+  const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
+  const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
+  const session = await BackupSession.start(bank);
+  const fh = await open(req.path, 'r');
+  const meter = new ProgressMeter('backup', 0, req.onProgress);
+  const limiter = new Limiter(pool.threads * 2 + 1);
+  const buffers = new BatchBuffers(bs);
+  let readBytes = 0, storedBytes = 0;
+  try {
+    const plans = planPages(info.size, bs, perPage, dataList, dirty);
+    meter.totalBytes = plans.readBytes;
+    for (let p = 0; p < pageCount; p++) {
+      const states = plans.pageStates(p);
+      const parentId = parentIndex?.pages[p] ?? null;
+      const parent = parentId ? checkFixedPage(await bank.readChunk(session.index, Buffer.from(parentId, 'hex')), states.length, `page ${p} of ${req.parent!.id}`) : null;
+      const page: PageState = { entries: Buffer.alloc(states.length * 32), parent, parentId, pending: 1 };
+      const finishPage = async (): Promise<void> => {
+        if (--page.pending > 0) return;
+        pages[p] = await storePage(session, page);
+      };
+      let run = -1;
+      for (let i = 0; i <= states.length; i++) {
+        let state = i < states.length ? states[i]! : HOLE;
+        if (state === CLEAN) {
+          if (parent && !isZeroId(parent, i * 32)) {
+            parent.copy(page.entries, i * 32, i * 32, i * 32 + 32);
+            storedBytes += session.storedLength(parent.subarray(i * 32, i * 32 + 32));
+          } else {
+            state = READ; // the parent has nothing here: read rather than trust the bitmap
+          }
+        }
+        const endRun = run >= 0 && (state !== READ || (i - run) * bs >= BATCH_BYTES);
+        if (endRun) {
+          const first = run, count = i - run;
+          page.pending++;
+          await limiter.run(async () => {
+            const r = await encodeBatch(fh, pool, bank, buffers, page, p * perPage + first, first, count, info.size);
+            const stored = await storeBatch(session, buffers, page, first, r);
+            readBytes += r.read;
+            storedBytes += stored; // added after the await: `x += await f()` would lose concurrent updates
+            meter.add(r.read);
+            await finishPage();
+          });
+          run = -1;
+        }
+        if (state === READ && run < 0) run = i;
+      }
+      await finishPage();
+    }
+    await limiter.drain();
+    meter.finish();
+    const index: FixedIndexRef = { kind: 'fixed', size: info.size, blockSize: bs, pageEntries: perPage, pages };
+    return await session.commit({
+      name: req.name, type: 'image', parent: req.parent?.id ?? null, tags: req.tags ?? [],
+      sourceBytes: info.size, readBytes, storedBytes, index,
+    });
+  } catch (err) {
+    await limiter.drain().catch(() => undefined);
+    await session.close();
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+function compatibleParent(parent: Manifest | null, bs: number, perPage: number): FixedIndexRef | null {
+  const idx = parent?.index;
+  if (!idx || idx.kind !== 'fixed' || idx.blockSize !== bs || idx.pageEntries !== perPage) return null;
+  return idx;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** Classifies blocks page by page from the (sorted) data and dirty extents. */
+function planPages(size: number, bs: number, perPage: number, data: Extent[], dirty: Extent[] | undefined) {
+  const blocks = Math.ceil(size / bs);
+  const mark = (states: Uint8Array, first: number, list: Extent[], value: number, only?: number): void => {
+    const start = first * bs, end = Math.min(size, (first + states.length) * bs);
+    for (const e of list) {
+      if (e.offset + e.length <= start || e.offset >= end) continue;
+      const a = Math.max(0, Math.floor((e.offset - start) / bs));
+      const b = Math.min(states.length, Math.ceil((Math.min(e.offset + e.length, end) - start) / bs));
+      for (let i = a; i < b; i++) if (only === undefined || states[i] === only) states[i] = value;
+    }
+  };
+  const pageStates = (p: number): Uint8Array => {
+    const first = p * perPage;
+    const states = new Uint8Array(Math.min(perPage, blocks - first));
+    mark(states, first, data, dirty ? CLEAN : READ);
+    if (dirty) mark(states, first, dirty, READ, CLEAN);
+    return states;
+  };
+  let readBytes = 0;
+  for (const e of dirty ? intersect(data, dirty) : data) readBytes += e.length;
+  return { pageStates, readBytes };
+}
+
+function intersect(a: Extent[], b: Extent[]): Extent[] {
+  const out: Extent[] = [];
+  for (const x of a) for (const y of b) {
+    const s = Math.max(x.offset, y.offset), e = Math.min(x.offset + x.length, y.offset + y.length);
+    if (e > s) out.push({ offset: s, length: e - s });
+  }
+  return out;
+}
+
+interface Batch {
+  read: number;
+  result: EncodeResult;
+  rawLengths: number[];
+}
+
+/** Buffers for reading and encoding, reused across batches. */
+class BatchBuffers {
+  readonly reads: BufferPool;
+  readonly outs: BufferPool;
+  constructor(blockSize: number) {
+    const blocks = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
+    this.reads = new BufferPool(blocks * blockSize);
+    this.outs = new BufferPool(blocks * (blockSize + ENVELOPE_OVERHEAD));
+  }
+  release(r: EncodeResult): void {
+    this.reads.give(r.data);
+    this.outs.give(r.out);
+  }
+}
+
+async function encodeBatch(fh: FileHandle, pool: CodecPool, bank: Bank, buffers: BatchBuffers, page: PageState, block: number, first: number, count: number, size: number): Promise<Batch> {
+  const bs = bank.chunking.imageBlockSize;
+  const offset = block * bs;
+  const length = Math.min(count * bs, size - offset);
+  const data = buffers.reads.take();
+  const buf = new Uint8Array(data, 0, length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+    if (bytesRead === 0) {
+      buffers.reads.give(data);
+      throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
+    }
+    got += bytesRead;
+  }
+  const bounds: number[] = [];
+  const rawLengths: number[] = [];
+  for (let i = 0; i < count; i++) {
+    bounds.push(i * bs);
+    rawLengths.push(Math.min(bs, length - i * bs));
+  }
+  bounds.push(length);
+  const skipIds = page.parent ? new Uint8Array(page.parent.subarray(first * 32, (first + count) * 32)).buffer : undefined;
+  const result = await pool.encode({ data, bounds, ...(skipIds ? { skipIds } : {}), detectZero: true, level: bank.chunking.compressionLevel, out: buffers.outs.take() });
+  return { read: length, result, rawLengths };
+}
+
+async function storeBatch(session: BackupSession, buffers: BatchBuffers, page: PageState, first: number, batch: Batch): Promise<number> {
+  const { result, rawLengths } = batch;
+  const ids = new Uint8Array(result.ids), lengths = new Int32Array(result.lengths), out = new Uint8Array(result.out);
+  let stored = 0, at = 0;
+  try {
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i]!;
+      if (len < 0) continue;
+      const id = ids.subarray(i * 32, i * 32 + 32);
+      page.entries.set(id, (first + i) * 32);
+      if (len > 0) {
+        await session.store('data', id, out.subarray(at, at + len), rawLengths[i]!);
+        at += len;
+      }
+      stored += session.storedLength(id);
+    }
+  } finally {
+    buffers.release(result);
+  }
+  return stored;
+}
+
+async function storePage(session: BackupSession, page: PageState): Promise<string | null> {
+  if (page.parent && page.parentId && page.entries.equals(page.parent)) return page.parentId;
+  let allZero = true;
+  for (let i = 0; i < page.entries.length; i += 32) if (!isZeroId(page.entries, i)) { allZero = false; break; }
+  if (allZero) return null;
+  return (await session.storeMeta(page.entries)).toString('hex');
+}

@@ -1,0 +1,93 @@
+/**
+ * Restores a fixed-index checkpoint to a file (sparse: zero blocks are never written) or a block
+ * device (zero blocks are written, the device may hold old data). A file is written under a
+ * temporary name and renamed when complete, so a failed restore never leaves a plausible-looking image.
+ */
+import { open, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { CairnError } from '../core/errors.ts';
+import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
+import type { Bank } from '../bank/bank.ts';
+import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
+import type { Manifest } from '../bank/manifest.ts';
+import type { CodecPool } from './codec-pool.ts';
+import { fetchChunks, type ChunkWant } from './chunk-fetcher.ts';
+import { Limiter } from './limiter.ts';
+
+const WINDOW_PAGES = 8;
+
+export interface RestoreResult {
+  restoredBytes: number;
+  writtenBytes: number;
+}
+
+export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manifest, target: string, onProgress?: ProgressListener): Promise<RestoreResult> {
+  const idx = manifest.index;
+  if (idx.kind !== 'fixed') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
+  const existing = await stat(target).catch(() => undefined);
+  const device = existing?.isBlockDevice() ?? false;
+  if (existing && !device && !existing.isFile()) throw new CairnError('bad-input', `${target} exists and is neither a file nor a block device`);
+  const path = device ? target : join(dirname(target), `.${basename(target)}.cairn-partial`);
+  const fh = await open(path, device ? 'r+' : 'w');
+  const meter = new ProgressMeter('restore', idx.size, onProgress);
+  let written = 0;
+  try {
+    if (!device) await fh.truncate(idx.size);
+    const index = await bank.loadIndex();
+    const limiter = new Limiter(pool.threads * 2 + 2);
+    const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
+    for (let w = 0; w < idx.pages.length; w += WINDOW_PAGES) {
+      const wants: ChunkWant[] = [];
+      for (let p = w; p < Math.min(w + WINDOW_PAGES, idx.pages.length); p++) {
+        const first = p * idx.pageEntries;
+        const entries = Math.min(idx.pageEntries, Math.ceil(idx.size / idx.blockSize) - first);
+        const pageId = idx.pages[p];
+        if (!pageId) {
+          if (zeroRun) await writeZeros(fh, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
+          meter.add(Math.min(idx.size - first * idx.blockSize, entries * idx.blockSize));
+          continue;
+        }
+        const page = checkFixedPage(await bank.readChunk(index, Buffer.from(pageId, 'hex')), entries, `page ${p} of ${manifest.id}`);
+        for (let i = 0; i < entries; i++) {
+          if (isZeroId(page, i * 32)) {
+            const at = (first + i) * idx.blockSize;
+            if (zeroRun) await writeZeros(fh, zeroRun, at, Math.min(idx.size, at + idx.blockSize));
+            meter.add(Math.min(idx.blockSize, idx.size - at));
+          } else {
+            wants.push({ id: page.subarray(i * 32, i * 32 + 32), tag: first + i });
+          }
+        }
+      }
+      await fetchChunks(bank, pool, index, limiter, wants, async (plain, blocks) => {
+        for (const b of blocks) {
+          await writeAll(fh, plain, b * idx.blockSize);
+          written += plain.length;
+          meter.add(plain.length);
+        }
+      });
+    }
+    await limiter.drain();
+    await fh.sync();
+    await fh.close();
+    if (!device) await rename(path, target);
+    meter.finish();
+    return { restoredBytes: idx.size, writtenBytes: written };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    if (!device) await rm(path, { force: true });
+    throw err;
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function writeZeros(fh: FileHandle, zeros: Buffer, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += zeros.length) await writeAll(fh, zeros.subarray(0, Math.min(zeros.length, to - at)), at);
+}
