@@ -87,13 +87,15 @@ export async function unlock(bankId: string, slots: KeySlot[], secret: Secret): 
   }
   for (const slot of candidates) {
     const kek = await deriveKek(slot, secret);
+    let secretBytes: Buffer;
     try {
-      const { plaintext } = open(kek, slotContext(bankId, slot.id), Buffer.from(slot.wrapped, 'base64'), 'key slot');
-      if (plaintext.length !== 64) throw new CairnError('corrupt', `key slot ${slot.id} holds ${plaintext.length} bytes, expected 64`);
-      return { keys: { dataKey: plaintext.subarray(0, 32), idKey: plaintext.subarray(32, 64) }, slot };
+      secretBytes = open(kek, slotContext(bankId, slot.id), Buffer.from(slot.wrapped, 'base64'), 'key slot').plaintext;
     } catch (err) {
-      if (!(err instanceof CairnError) || err.code !== 'corrupt' || err.message.startsWith('key slot')) throw err;
+      if (err instanceof CairnError && err.code === 'corrupt') continue; // not this slot's secret: try the next one
+      throw err;
     }
+    if (secretBytes.length !== 64) throw new CairnError('corrupt', `key slot ${slot.id} holds ${secretBytes.length} bytes, expected 64`);
+    return { keys: { dataKey: secretBytes.subarray(0, 32), idKey: secretBytes.subarray(32, 64) }, slot };
   }
   throw new CairnError('wrong-key', kind === 'passphrase'
     ? 'wrong passphrase: no key slot of this bank opens with it (check CAIRN_PASSPHRASE or --passphrase-file)'

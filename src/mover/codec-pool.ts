@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { BankKeys } from '../bank/keys.ts';
+import { CairnError, type ErrorCode } from '../core/errors.ts';
 
 export interface WorkerKeys {
   dataKey: Uint8Array;
@@ -52,6 +53,17 @@ export interface DecodeResult {
   errors?: (string | null)[];
 }
 
+/** A CairnError raised in a worker, sent back as a value (errors lose their class between threads). */
+export interface WorkerFailure {
+  failure: { code: ErrorCode; message: string };
+}
+
+async function unwrap<T extends object>(result: Promise<T | WorkerFailure>): Promise<T> {
+  const r = await result;
+  if ('failure' in r) throw new CairnError(r.failure.code, r.failure.message);
+  return r;
+}
+
 export class CodecPool {
   readonly #pool: Piscina;
   readonly threads: number;
@@ -69,11 +81,11 @@ export class CodecPool {
 
   encode(task: Omit<Extract<CodecTask, { op: 'encode' }>, 'op'>): Promise<EncodeResult> {
     const transferList = task.skipIds ? [task.data, task.out, task.skipIds] : [task.data, task.out];
-    return this.#pool.run({ op: 'encode', ...task } satisfies CodecTask, { transferList }) as Promise<EncodeResult>;
+    return unwrap(this.#pool.run({ op: 'encode', ...task } satisfies CodecTask, { transferList }) as Promise<EncodeResult | WorkerFailure>);
   }
 
   decode(task: Omit<Extract<CodecTask, { op: 'decode' }>, 'op'>): Promise<DecodeResult> {
-    return this.#pool.run({ op: 'decode', ...task } satisfies CodecTask, { transferList: [task.data, task.ids] }) as Promise<DecodeResult>;
+    return unwrap(this.#pool.run({ op: 'decode', ...task } satisfies CodecTask, { transferList: [task.data, task.ids] }) as Promise<DecodeResult | WorkerFailure>);
   }
 
   async close(): Promise<void> {

@@ -4,14 +4,21 @@
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { chunkId, decodeChunk, encodeChunkInto, isAllZero } from '../bank/chunk-codec.ts';
-import type { CodecTask, DecodeResult, EncodeResult, WorkerKeys } from './codec-pool.ts';
+import { CairnError } from '../core/errors.ts';
+import type { CodecTask, DecodeResult, EncodeResult, WorkerFailure, WorkerKeys } from './codec-pool.ts';
 
 const keys = workerData as WorkerKeys;
 
 const bankKeys = { dataKey: Buffer.from(keys.dataKey), idKey: Buffer.from(keys.idKey) };
 
-export default function run(task: CodecTask): EncodeResult | DecodeResult {
-  return task.op === 'encode' ? encode(task) : decode(task);
+export default function run(task: CodecTask): EncodeResult | DecodeResult | WorkerFailure {
+  try {
+    return task.op === 'encode' ? encode(task) : decode(task);
+  } catch (err) {
+    // Errors lose their class and code crossing threads: send them as values; the pool rebuilds them.
+    if (err instanceof CairnError) return { failure: { code: err.code, message: err.message } };
+    throw err;
+  }
 }
 
 function encode(task: Extract<CodecTask, { op: 'encode' }>): EncodeResult {

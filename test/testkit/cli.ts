@@ -17,6 +17,8 @@ export interface CliResult {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   input?: Buffer | string;
+  /** Leave stdin open for the test to write and end (through onSpawn's child). */
+  keepStdinOpen?: boolean;
   /** Receives the child right after spawn (to kill it at a chosen moment). */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -30,7 +32,7 @@ export function cairn(args: string[], options: CliOptions = {}): Promise<CliResu
   child.stdout.on('data', (d: Buffer) => out.push(d));
   child.stderr.on('data', (d: Buffer) => err.push(d));
   child.stdin.on('error', () => undefined);
-  child.stdin.end(options.input ?? '');
+  if (!options.keepStdinOpen) child.stdin.end(options.input ?? '');
   return new Promise((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
