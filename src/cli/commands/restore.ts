@@ -1,8 +1,8 @@
 /** cairn restore <checkpoint> --to <path> */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
 import type { ProgressListener } from '../../core/progress.ts';
 import type { Bank } from '../../bank/bank.ts';
@@ -24,6 +24,7 @@ export interface RestoreOptions extends BankOptions {
 export async function restoreCommand(env: CliEnvironment, ref: string, opts: RestoreOptions): Promise<void> {
   const to = opts.to;
   if (!to) throw new CairnError('bad-input', 'say where to restore with --to <path> (a file, a block device, a directory, or - for standard output)');
+  if (to !== '-') await checkTargetDirectory(to);
   await withBankAndPool(env, opts, async (bank, pool) => {
     const started = Date.now();
     const m = await bank.resolveCheckpoint(ref);
@@ -45,11 +46,21 @@ export async function restoreCommand(env: CliEnvironment, ref: string, opts: Res
   });
 }
 
+/** The directory a restore writes into must exist: say so before reading anything from the bank. */
+async function checkTargetDirectory(to: string): Promise<void> {
+  const parent = dirname(resolve(to));
+  const st = await stat(parent).catch(() => undefined);
+  if (!st?.isDirectory()) throw new CairnError('bad-input', `cannot restore to ${to}: the directory ${parent} does not exist; create it first`);
+}
+
 /** Writes under a temporary name and renames when complete: a failed restore leaves no plausible file. */
 async function restoreStreamToFile(bank: Bank, pool: CodecPool, m: Manifest, target: string, listener?: ProgressListener): Promise<number> {
   const partial = join(dirname(target), `.${basename(target)}.cairn-partial`);
   const out = createWriteStream(partial, { flags: 'w' });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
   try {
+    await Promise.race([once(out, 'open'), failed]);
     const n = await restoreStream(bank, pool, m, out, listener);
     out.end();
     await once(out, 'finish');
