@@ -16,7 +16,13 @@ export interface ChunkWant {
   tag: number;
 }
 
-const MAX_RANGE = 8 << 20;
+/** A decoded chunk with the tags it was wanted under. Chunks of one call lie back to back in one buffer, in pack order. */
+export interface Delivered {
+  plain: Buffer;
+  tags: readonly number[];
+}
+
+const MAX_RANGE = 4 << 20;
 const MAX_GAP = 256 << 10;
 
 interface Located { id: Buffer; tags: number[]; offset: number; length: number }
@@ -26,7 +32,7 @@ export type DamageHandler = (id: Buffer, tags: readonly number[], reason: string
 
 export async function fetchChunks(
   bank: Bank, pool: CodecPool, index: ChunkIndex, limiter: Limiter, wants: readonly ChunkWant[],
-  deliver: (plain: Buffer, tags: readonly number[]) => Promise<void>,
+  deliver: (chunks: readonly Delivered[]) => Promise<void>,
   onDamage?: DamageHandler,
 ): Promise<void> {
   const byPack = new Map<string, Map<string, Located>>();
@@ -62,12 +68,14 @@ export async function fetchChunks(
         const tolerant = onDamage !== undefined;
         const { out, lengths, errors } = await pool.decode({ data, ids: ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength), items, tolerant });
         let at = 0;
+        const delivered: Delivered[] = [];
         for (let i = 0; i < range.length; i++) {
           const error = errors?.[i];
           if (error) onDamage!(range[i]!.id, range[i]!.tags, error);
-          else await deliver(Buffer.from(out, at, lengths[i]), range[i]!.tags);
+          else delivered.push({ plain: Buffer.from(out, at, lengths[i]), tags: range[i]!.tags });
           at += lengths[i]!;
         }
+        await deliver(delivered);
       });
     }
   }

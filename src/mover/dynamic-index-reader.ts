@@ -29,8 +29,8 @@ export async function* readEntries(bank: Bank, pool: CodecPool, index: ChunkInde
   const flush = async function* (): AsyncGenerator<Buffer> {
     const got = new Map<number, Buffer>();
     const wants = window.flatMap((e, tag) => (isZeroId(e.id) ? [] : [{ id: e.id, tag }]));
-    await fetchChunks(bank, pool, index, limiter, wants, (plain, tags) => {
-      for (const t of tags) got.set(t, plain);
+    await fetchChunks(bank, pool, index, limiter, wants, (chunks) => {
+      for (const { plain, tags } of chunks) for (const t of tags) got.set(t, plain);
       return Promise.resolve();
     });
     await limiter.drain();

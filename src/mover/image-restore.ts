@@ -12,7 +12,7 @@ import type { Bank } from '../bank/bank.ts';
 import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
 import type { Manifest } from '../bank/manifest.ts';
 import type { CodecPool } from './codec-pool.ts';
-import { fetchChunks, type ChunkWant } from './chunk-fetcher.ts';
+import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
 import { Limiter } from './limiter.ts';
 
 const WINDOW_PAGES = 8;
@@ -35,7 +35,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
   try {
     if (!device) await fh.truncate(idx.size);
     const index = await bank.loadIndex();
-    const limiter = new Limiter(pool.threads * 2 + 2);
+    const limiter = new Limiter(pool.threads + 2);
     const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
     for (let w = 0; w < idx.pages.length; w += WINDOW_PAGES) {
       const wants: ChunkWant[] = [];
@@ -59,11 +59,11 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           }
         }
       }
-      await fetchChunks(bank, pool, index, limiter, wants, async (plain, blocks) => {
-        for (const b of blocks) {
-          await writeAll(fh, plain, b * idx.blockSize);
-          written += plain.length;
-          meter.add(plain.length);
+      await fetchChunks(bank, pool, index, limiter, wants, async (chunks) => {
+        for (const run of contiguousRuns(chunks, idx.blockSize)) {
+          await writeAll(fh, run.bytes, run.block * idx.blockSize);
+          written += run.bytes.length;
+          meter.add(run.bytes.length);
         }
       });
     }
@@ -78,6 +78,29 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     if (!device) await rm(path, { force: true });
     throw err;
   }
+}
+
+/**
+ * Groups decoded blocks into runs that can be written with one call: consecutive blocks whose
+ * plaintexts already lie back to back in the decode buffer (the common case: a backup stores the
+ * blocks of a region in order). A block wanted at several offsets is written once per offset.
+ */
+function* contiguousRuns(chunks: readonly Delivered[], blockSize: number): Generator<{ block: number; bytes: Buffer }> {
+  let run: { block: number; bytes: Buffer; next: number } | undefined;
+  for (const { plain, tags } of chunks) {
+    for (const block of tags) {
+      const extends_ = run && tags.length === 1 && block === run.next && run.bytes.length % blockSize === 0 &&
+        run.bytes.buffer === plain.buffer && run.bytes.byteOffset + run.bytes.length === plain.byteOffset;
+      if (run && extends_) {
+        run.bytes = Buffer.from(plain.buffer, run.bytes.byteOffset, run.bytes.length + plain.length);
+        run.next++;
+        continue;
+      }
+      if (run) yield run;
+      run = { block, bytes: plain, next: block + 1 };
+    }
+  }
+  if (run) yield run;
 }
 
 async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {

@@ -49,10 +49,12 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
     const check = async (): Promise<void> => {
       const batch = wants;
       wants = [];
-      await fetchChunks(bank, pool, index, limiter, batch, (plain, tags) => {
-        for (const t of tags) good.add(batch[t]!.id.toString('hex'));
-        bytesChecked += plain.length;
-        meter.add(plain.length);
+      await fetchChunks(bank, pool, index, limiter, batch, (chunks) => {
+        for (const { plain, tags } of chunks) {
+          for (const t of tags) good.add(batch[t]!.id.toString('hex'));
+          bytesChecked += plain.length;
+          meter.add(plain.length);
+        }
         return Promise.resolve();
       }, (id, _tags, reason) => { bad.set(id.toString('hex'), reason); });
       await limiter.drain();
