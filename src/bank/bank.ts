@@ -150,19 +150,28 @@ export class Bank {
     return index;
   }
 
-  /** Every index object with its name. An object deleted while we list (a GC replacing it) is skipped: its successor was written first. */
+  /**
+   * Every index object with its name. A GC replaces index objects by writing the successor first,
+   * then deleting; an object that vanishes while we read means our listing may miss its successor,
+   * so the whole read starts again.
+   */
   async readIndexObjects(): Promise<{ name: string; packs: IndexedPack[] }[]> {
-    const names: string[] = [];
-    for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
-    const files = await mapLimit(names, 8, async (name) => {
-      try {
-        return { name, packs: openIndex(this.keys.dataKey, name, await this.storage.get(indexKey(name))) };
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    });
-    return files.filter((f) => f !== undefined);
+    for (let attempt = 0; ; attempt++) {
+      const names: string[] = [];
+      for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
+      let vanished = false;
+      const files = await mapLimit(names, 8, async (name) => {
+        try {
+          return { name, packs: openIndex(this.keys.dataKey, name, await this.storage.get(indexKey(name))) };
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          vanished = true;
+          return undefined;
+        }
+      });
+      if (!vanished) return files.filter((f) => f !== undefined);
+      if (attempt >= 5) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
+    }
   }
 
   /** Deletes a checkpoint's manifest: it stops existing at once; its chunks are freed by the next GC. */

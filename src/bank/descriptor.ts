@@ -55,8 +55,8 @@ export function parseDescriptor(bytes: Uint8Array, location: string): BankDescri
   if (typeof desc.version !== 'number' || desc.version > FORMAT_VERSION) {
     throw new CairnError('format-too-new', `${location} uses bank format version ${String(desc.version)}; this Cairn reads up to version ${FORMAT_VERSION}: upgrade Cairn`);
   }
-  if (typeof desc.bankId !== 'string' || !desc.chunking || !Array.isArray(desc.keySlots)) {
-    throw new CairnError('corrupt', `${location}: ${DESCRIPTOR_KEY} lacks bankId, chunking or keySlots`);
+  if (desc.version < 1 || !Number.isInteger(desc.version) || typeof desc.bankId !== 'string' || !desc.chunking || !Array.isArray(desc.keySlots)) {
+    throw new CairnError('corrupt', `${location}: ${DESCRIPTOR_KEY} has an invalid version, or lacks bankId, chunking or keySlots`);
   }
   return desc as BankDescriptor;
 }

@@ -8,7 +8,7 @@
  *                       cannot gain new references except through writers that started earlier.
  */
 import { randomBytes } from 'node:crypto';
-import { isNotFound } from '../core/errors.ts';
+import { CairnError, isNotFound } from '../core/errors.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
 
@@ -56,6 +56,7 @@ export async function listCondemned(storage: StorageBackend, dataKey: Uint8Array
   const out: CondemnedRecord[] = [];
   for await (const o of storage.list('gc/')) {
     const name = o.key.slice('gc/'.length);
+    if (!/^[0-9a-f]{16}$/.test(name)) continue; // gc/lock-* and anything else is not a condemnation
     try {
       const plain = openDecompressed(dataKey, contextOf(`cairn:gc:${name}`), await storage.get(o.key), `gc record ${name}`);
       const r = JSON.parse(plain.toString('utf8')) as { condemnedAt: number; packs: string[] };
@@ -71,4 +72,35 @@ export async function writeCondemned(storage: StorageBackend, dataKey: Uint8Arra
   const body = Buffer.from(JSON.stringify({ condemnedAt, packs }));
   await storage.put(`gc/${name}`, sealCompressed(dataKey, contextOf(`cairn:gc:${name}`), body));
   return { name, condemnedAt, packs };
+}
+
+/**
+ * One GC at a time, without conditional writes: write our lock, then list the locks; if any other
+ * live lock exists, withdraw. Two GCs starting together may both withdraw, never both proceed
+ * (each sees the other's lock, since each writes before it lists).
+ */
+export async function acquireGcLock(storage: StorageBackend): Promise<() => Promise<void>> {
+  const key = `gc/lock-${randomBytes(8).toString('hex')}`;
+  const startedAt = Date.now();
+  const beat = (): Promise<void> => storage.put(key, Buffer.from(JSON.stringify({ startedAt, refreshedAt: Date.now() })));
+  await beat();
+  for await (const o of storage.list('gc/lock-')) {
+    if (o.key === key) continue;
+    try {
+      const other = JSON.parse(Buffer.from(await storage.get(o.key)).toString('utf8')) as { startedAt: number; refreshedAt: number };
+      if (Date.now() - other.refreshedAt < STALE_SESSION_MS) {
+        await storage.delete(key);
+        throw new CairnError('locked', `another gc has been running on this bank since ${new Date(other.startedAt).toISOString()}; run gc again when it has finished`);
+      }
+      await storage.delete(o.key); // a GC that died long ago
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  const timer = setInterval(() => { beat().catch(() => undefined); }, SESSION_HEARTBEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await storage.delete(key);
+  };
 }

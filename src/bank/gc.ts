@@ -12,6 +12,8 @@
  * Orphan packs (in no index: a writer crashed before publishing its index, or is still running) are
  * deleted only when older than the grace period and older than every live session.
  *
+ * One GC runs at a time (a lock object, gc-state.ts).
+ *
  * Order of deletion, so that no reader ever finds an index entry without its pack: write one new index
  * object for the surviving packs of the affected index objects, delete those index objects, then the
  * packs, then the condemnation records that are done. Partially used packs are kept whole (no repacking
@@ -21,7 +23,7 @@ import { CairnError, isCairnError } from '../core/errors.ts';
 import type { ProgressListener } from '../core/progress.ts';
 import { ProgressMeter } from '../core/progress.ts';
 import type { Bank } from './bank.ts';
-import { CLOCK_MARGIN_MS, listCondemned, listSessions, STALE_SESSION_MS, sessionKey, writeCondemned, type CondemnedRecord, type SessionRecord } from './gc-state.ts';
+import { acquireGcLock, CLOCK_MARGIN_MS, listCondemned, listSessions, STALE_SESSION_MS, sessionKey, writeCondemned, type CondemnedRecord, type SessionRecord } from './gc-state.ts';
 import { indexKey, newIndexName, sealIndex, type IndexedPack } from './index-file.ts';
 import { packIdFromKey, packKey } from './pack-format.ts';
 import { referencedChunks } from './references.ts';
@@ -49,6 +51,15 @@ export interface GcReport {
 }
 
 export async function collectGarbage(bank: Bank, options: GcOptions = {}): Promise<GcReport> {
+  const release = options.dryRun ? (): Promise<void> => Promise.resolve() : await acquireGcLock(bank.storage);
+  try {
+    return await collect(bank, options);
+  } finally {
+    await release();
+  }
+}
+
+async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   const { storage } = bank;
   const start = Date.now();
   const grace = options.orphanGraceMs ?? 24 * 3600_000;
@@ -96,9 +107,12 @@ export async function collectGarbage(bank: Bank, options: GcOptions = {}): Promi
   let freshRecord: CondemnedRecord | undefined;
   if (fresh.length > 0 && !options.dryRun) {
     freshRecord = await writeCondemned(storage, bank.keys.dataKey, Date.now(), fresh);
-    // Clock-free shortcut: no live writer now means every later writer sees the record.
+    // Clock-free shortcut: with no live writer now, every later writer sees the record. A writer that
+    // ended since the mark may have committed a checkpoint that needs these packs: then wait a run.
     const after = (await listSessions(storage)).filter((s) => Date.now() - s.refreshedAt < STALE_SESSION_MS);
-    if (after.length === 0) for (const p of fresh) deletable.add(p);
+    const marked = new Set(manifests.map((m) => m.id));
+    const unchanged = (await bank.listCheckpointIds()).every((id) => marked.has(id));
+    if (after.length === 0 && unchanged) for (const p of fresh) deletable.add(p);
     else deferred += fresh.length;
   } else {
     deferred += fresh.length;

@@ -1,6 +1,6 @@
 /**
- * Packs: many chunk envelopes in one object, so a bank holds about a million objects per TiB
- * of unique data at most, whatever the block size.
+ * Packs: many chunk envelopes in one object, so a TiB of unique data is ~65,000 objects of 16 MiB
+ * instead of millions of chunk-sized ones.
  *
  *   pack     := envelope* header trailer
  *   header   := envelope(context "cairn:pack-header:<packId>", zstd allowed) of entry*

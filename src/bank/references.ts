@@ -2,6 +2,7 @@
  * What a checkpoint references: every metadata chunk (index pages, catalog pieces) and data chunk.
  * Reading the metadata checks it on the way; a damaged piece throws CairnError 'corrupt'.
  */
+import { CairnError } from '../core/errors.ts';
 import type { FileEntry } from '../core/file-entry.ts';
 import type { Bank } from './bank.ts';
 import type { ChunkIndex } from './chunk-index.ts';
@@ -26,7 +27,7 @@ export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manife
     }
   } else if (idx.kind === 'dynamic') {
     yield* dynamicRefs(bank, index, idx, false);
-  } else {
+  } else if (idx.kind === 'files') {
     yield* dynamicRefs(bank, index, idx.catalog, true);
     for await (const entry of catalogEntries(bank, index, idx)) {
       for (const ref of entry.content ?? []) {
@@ -34,6 +35,8 @@ export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manife
         if (!isZeroId(id)) yield { id, meta: false };
       }
     }
+  } else {
+    throw new CairnError('format-too-new', `checkpoint ${m.id} has an index of kind '${(idx as { kind: string }).kind}' that this Cairn does not know: upgrade Cairn`);
   }
 }
 

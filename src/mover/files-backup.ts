@@ -14,6 +14,7 @@ import { BackupSession } from '../bank/backup-session.ts';
 import type { Bank } from '../bank/bank.ts';
 import { encodeEntry } from '../bank/entry-codec.ts';
 import type { FileTreeRef, Manifest } from '../bank/manifest.ts';
+import { isZeroId } from '../bank/index-pages.ts';
 import { catalogEntries } from '../bank/references.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { ContentWriter } from './content-writer.ts';
@@ -117,7 +118,7 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
       if (entry.nlink > 1) { firstOfInode.set(inodeKey, object); sharedObjects.add(object); }
       queue.push({ entry, object });
       const old = await parentEntry(entry.path);
-      if (old && old.type === 'file' && old.size === entry.size && old.mtimeNs === entry.mtimeNs && old.ino === entry.ino && old.ctimeNs === entry.ctimeNs && old.content) {
+      if (old && old.type === 'file' && old.size === entry.size && old.mtimeNs === entry.mtimeNs && old.ino === entry.ino && old.ctimeNs === entry.ctimeNs && old.content && reusable(session, old.content)) {
         refs.set(object, old.content);
         finished.add(object);
         meter.add(entry.size);
@@ -146,6 +147,11 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
     await session.close();
     throw err;
   }
+}
+
+/** The parent's chunks may be reused only if this writer's index has them (not in packs a GC condemned). */
+function reusable(session: BackupSession, refs: readonly ChunkRef[]): boolean {
+  return refs.every((r) => isZeroId(Buffer.from(r.id, 'hex')) || session.index.has(Buffer.from(r.id, 'hex')));
 }
 
 /** Reads a file into the content writer; returns the bytes read (a file that changed size while read keeps what was read). */

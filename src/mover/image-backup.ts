@@ -15,7 +15,8 @@ import { normalizeExtents, type Extent } from '../core/extent.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import { BackupSession } from '../bank/backup-session.ts';
 import type { Bank } from '../bank/bank.ts';
-import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
+import { isZeroId } from '../bank/index-pages.ts';
+import { encodeChunk } from '../bank/chunk-codec.ts';
 import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
 import { ENVELOPE_OVERHEAD } from '../bank/envelope.ts';
 import { BufferPool } from './buffer-pool.ts';
@@ -64,8 +65,10 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
     meter.totalBytes = plans.readBytes;
     for (let p = 0; p < pageCount; p++) {
       const states = plans.pageStates(p);
-      const parentId = parentIndex?.pages[p] ?? null;
-      const parent = parentId ? checkFixedPage(await bank.readChunk(session.index, Buffer.from(parentId, 'hex')), states.length, `page ${p} of ${req.parent!.id}`) : null;
+      const stored = parentIndex?.pages[p] ?? null;
+      // A parent page this writer may not reuse (condemned by a GC) counts as absent: its blocks are read.
+      const parentId = stored && session.index.has(Buffer.from(stored, 'hex')) ? stored : null;
+      const parent = parentId ? fitPage(await bank.readChunk(session.index, Buffer.from(parentId, 'hex')), states.length) : null;
       const page: PageState = { entries: Buffer.alloc(states.length * 32), parent, parentId, pending: 1 };
       const finishPage = async (): Promise<void> => {
         if (--page.pending > 0) return;
@@ -75,7 +78,8 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
       for (let i = 0; i <= states.length; i++) {
         let state = i < states.length ? states[i]! : HOLE;
         if (state === CLEAN) {
-          if (parent && !isZeroId(parent, i * 32)) {
+          // Trust the parent only for chunks this writer may reuse: a GC may have condemned others.
+          if (parent && !isZeroId(parent, i * 32) && session.index.has(parent.subarray(i * 32, i * 32 + 32))) {
             parent.copy(page.entries, i * 32, i * 32, i * 32 + 32);
             storedBytes += session.storedLength(parent.subarray(i * 32, i * 32 + 32));
           } else {
@@ -165,6 +169,8 @@ interface Batch {
   read: number;
   result: EncodeResult;
   rawLengths: number[];
+  /** Where each block starts in result.data. */
+  offsets: number[];
 }
 
 /** Buffers for reading and encoding, reused across batches. */
@@ -206,7 +212,7 @@ async function encodeBatch(fh: FileHandle, pool: CodecPool, bank: Bank, buffers:
   bounds.push(length);
   const skipIds = page.parent ? new Uint8Array(page.parent.subarray(first * 32, (first + count) * 32)).buffer : undefined;
   const result = await pool.encode({ data, bounds, ...(skipIds ? { skipIds } : {}), detectZero: true, level: bank.chunking.compressionLevel, out: buffers.outs.take() });
-  return { read: length, result, rawLengths };
+  return { read: length, result, rawLengths, offsets: bounds.slice(0, -1) };
 }
 
 async function storeBatch(session: BackupSession, buffers: BatchBuffers, page: PageState, first: number, batch: Batch): Promise<number> {
@@ -222,6 +228,11 @@ async function storeBatch(session: BackupSession, buffers: BatchBuffers, page: P
       if (len > 0) {
         await session.store('data', id, out.subarray(at, at + len), rawLengths[i]!);
         at += len;
+      } else if (!session.index.has(id)) {
+        // Same as the parent's block, but in a pack a GC has condemned: store it again.
+        const plain = new Uint8Array(result.data, batch.offsets[i], rawLengths[i]);
+        const envelope = encodeChunk(session.bank.keys.dataKey, id, plain, session.bank.chunking.compressionLevel);
+        await session.store('data', id, envelope, plain.length);
       }
       stored += session.storedLength(id);
     }
@@ -231,8 +242,16 @@ async function storeBatch(session: BackupSession, buffers: BatchBuffers, page: P
   return stored;
 }
 
+/** The parent's page sized to this page's entries: images may grow or shrink between checkpoints. */
+function fitPage(page: Buffer, entries: number): Buffer {
+  if (page.length === entries * 32) return page;
+  const fitted = Buffer.alloc(entries * 32);
+  page.copy(fitted, 0, 0, Math.min(page.length, fitted.length));
+  return fitted;
+}
+
 async function storePage(session: BackupSession, page: PageState): Promise<string | null> {
-  if (page.parent && page.parentId && page.entries.equals(page.parent)) return page.parentId;
+  if (page.parent && page.parentId && page.entries.equals(page.parent) && session.index.has(Buffer.from(page.parentId, 'hex'))) return page.parentId;
   let allZero = true;
   for (let i = 0; i < page.entries.length; i += 32) if (!isZeroId(page.entries, i)) { allZero = false; break; }
   if (allZero) return null;

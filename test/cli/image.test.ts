@@ -90,3 +90,17 @@ test('bad input gets a clear error and changes nothing', async (t) => {
   const list = (await cairnOk(['checkpoints', '--bank', bank, '--json'])).json<unknown[]>();
   assert.deepEqual(list, []);
 });
+
+test('an image that grew or shrank between backups is backed up incrementally and restores exactly', async (t) => {
+  const { bank, src, dir } = await roundTrip(t, 8 * MiB, [[0, 8 * MiB]]);
+  const { truncate } = await import('node:fs/promises');
+  for (const size of [8 * MiB + 1000, 70 * MiB + 3, 5 * MiB - 1]) {
+    await truncate(src, size);
+    await writeAt(src, size - 10, Buffer.from('0123456789'));
+    const b = (await cairnOk(['backup', 'image', src, '--bank', bank, '--name', 'disk', '--json'])).json<BackupJson>();
+    assert.equal(b.sourceBytes, size);
+    const out = join(dir, `out-${size}.img`);
+    await cairnOk(['restore', b.id, '--bank', bank, '--to', out]);
+    assert.equal(await sha256(out), await sha256(src), `restore after resizing to ${size} differs`);
+  }
+});

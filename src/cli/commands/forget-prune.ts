@@ -1,5 +1,5 @@
 /** cairn forget <checkpoint>… and cairn prune: remove checkpoints; their data goes at the next `cairn gc`. */
-import { CairnError } from '../../core/errors.ts';
+import { CairnError, isCairnError } from '../../core/errors.ts';
 import { parseDuration, selectRetention, validateRules, type RetentionRules } from '../../core/retention.ts';
 import type { Manifest } from '../../bank/manifest.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
@@ -10,8 +10,16 @@ export async function forgetCommand(env: CliEnvironment, refs: string[], opts: B
   if (refs.length === 0) throw new CairnError('bad-input', 'name the checkpoints to forget (ids or unique prefixes)');
   await withBank(env, opts, async (bank) => {
     // Resolve all first: one bad id changes nothing.
-    const targets = [];
-    for (const ref of refs) targets.push(await bank.resolveCheckpoint(ref));
+    const targets: { id: string; name: string }[] = [];
+    for (const ref of refs) {
+      try {
+        targets.push(await bank.resolveCheckpoint(ref));
+      } catch (err) {
+        // A damaged manifest must still be removable, by its full id.
+        if (!(isCairnError(err, 'corrupt') && /^[0-9a-f]{16}$/.test(ref))) throw err;
+        targets.push({ id: ref, name: '(damaged manifest)' });
+      }
+    }
     for (const m of targets) await bank.deleteCheckpoint(m.id);
     if (opts.json) printJson(env, { forgotten: targets.map((m) => m.id) });
     else for (const m of targets) env.stdout.write(`forgot checkpoint ${m.id} of ${m.name}; run 'cairn gc' to free its space\n`);
