@@ -16,7 +16,7 @@ import { ChunkIndex, type ChunkLocation } from './chunk-index.ts';
 import { chunkId, decodeChunk, encodeChunk } from './chunk-codec.ts';
 import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDescriptor, serializeDescriptor, type BankDescriptor, type ChunkingParams } from './descriptor.ts';
 import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
-import { indexKey, openIndex, type IndexedPack } from './index-file.ts';
+import { forEachIndexEntry, indexKey, openIndex, type IndexedPack } from './index-file.ts';
 import { listCondemned } from './gc-state.ts';
 import { manifestKey, openManifest, type Manifest } from './manifest.ts';
 import { packKey } from './pack-format.ts';
@@ -140,14 +140,28 @@ export class Bank {
   async loadIndex(options: { forWriting?: boolean } = {}): Promise<ChunkIndex> {
     const condemned = new Set<string>();
     if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
-    const index = new ChunkIndex();
-    for (const file of await this.readIndexObjects()) {
-      for (const pack of file.packs) {
-        if (condemned.has(pack.packId)) continue;
-        for (const e of pack.entries) index.add(e.id, pack.packId, e.offset, e.length);
+    for (let attempt = 0; ; attempt++) {
+      const index = new ChunkIndex();
+      const names: string[] = [];
+      for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
+      let vanished = false;
+      // Sequential on purpose: one decrypted index object at a time keeps the peak at the table's size.
+      for (const name of names) {
+        let object: Uint8Array;
+        try {
+          object = await this.storage.get(indexKey(name));
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          vanished = true; // replaced by a GC: its successor may not be in our listing (see readIndexObjects)
+          break;
+        }
+        forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length) => {
+          if (!condemned.has(packId)) index.add(id, packId, offset, length);
+        });
       }
+      if (!vanished) return index;
+      if (attempt >= 5) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
     }
-    return index;
   }
 
   /**

@@ -34,6 +34,27 @@ export function sealIndex(dataKey: Uint8Array, name: string, packs: readonly Ind
   return sealCompressed(dataKey, contextOf(`cairn:index:${name}`), Buffer.concat(parts));
 }
 
+/**
+ * Calls `add` for every entry without building objects: loading a large bank's index this way costs
+ * the compact table only (`id` is a view into a buffer that is reused: copy it to keep it).
+ */
+export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number) => void): void {
+  const what = `index ${name}`;
+  const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
+  let o = 0;
+  while (o < buf.length) {
+    if (o + 20 > buf.length) throw new CairnError('corrupt', `${what} ends inside a pack record`);
+    const packId = buf.subarray(o, o + 16).toString('hex');
+    const end = o + 20 + buf.readUInt32LE(o + 16) * PACK_ENTRY_BYTES;
+    if (end > buf.length) throw new CairnError('corrupt', `${what} ends inside the entries of pack ${packId}`);
+    for (let e = o + 20; e < end; e += PACK_ENTRY_BYTES) {
+      if (buf[e]! > 1) throw new CairnError('corrupt', `${what}: unknown chunk type ${buf[e]}`);
+      add(packId, buf.subarray(e + 1, e + 33), buf.readUInt32LE(e + 33), buf.readUInt32LE(e + 37));
+    }
+    o = end;
+  }
+}
+
 export function openIndex(dataKey: Uint8Array, name: string, object: Uint8Array): IndexedPack[] {
   const what = `index ${name}`;
   const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
