@@ -87,13 +87,8 @@ function edit(original: Uint8Array): { edited: Uint8Array; changed: number } {
 }
 
 function lengths(chunker: CdcChunker, data: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let pos = 0; pos < data.length;) {
-    const len = chunker.findCut(data, pos, data.length);
-    out.push(len);
-    pos += len;
-  }
-  return out;
+  const ends = chunker.cuts(data, false);
+  return ends.map((end, i) => end - (ends[i - 1] ?? 0));
 }
 
 function ids(data: Uint8Array, lens: number[]): string[] {

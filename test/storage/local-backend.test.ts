@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isCairnError } from '../../src/core/errors.ts';
@@ -55,6 +55,11 @@ describe('LocalBackend specifics', () => {
     await b.put('x/a', new Uint8Array(1));
     await writeFile(join(root, 'x', '.tmp-crashed'), 'partial');
     assert.deepEqual((await collect(b.list(''))).map((i) => i.key), ['x/a']);
+    assert.deepEqual((await readdir(join(root, 'x'))).sort(), ['.tmp-crashed', 'a'], 'a fresh temporary file may belong to a running put');
+    const old = new Date(Date.now() - 2 * 24 * 3600_000);
+    await utimes(join(root, 'x', '.tmp-crashed'), old, old);
+    await collect(b.list(''));
+    assert.deepEqual(await readdir(join(root, 'x')), ['a'], 'a day-old temporary file is a crash leftover and is removed');
   });
 
   test('a failed put removes its temporary file and says what failed', async (t) => {

@@ -150,6 +150,15 @@ export class LocalBackend implements StorageBackend {
     await fsyncDir(dirname(dir));
   }
 
+  /**
+   * A writer killed during a put leaves its temporary file, which no listing shows, so nothing else
+   * would ever remove it. No put lasts a day: older temporary files are leftovers and go.
+   */
+  async #removeStaleTemp(path: string): Promise<void> {
+    const st = await stat(path).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
+  }
+
   async *#walk(relDir: string, namePrefix: string): AsyncGenerator<ObjectInfo> {
     const abs = join(this.#root, ...relDir.split('/'));
     let entries;
@@ -161,7 +170,11 @@ export class LocalBackend implements StorageBackend {
       throw e;
     }
     for (const entry of entries) {
-      if (!entry.name.startsWith(namePrefix) || entry.name.startsWith(TMP_PREFIX)) continue;
+      if (entry.name.startsWith(TMP_PREFIX)) {
+        await this.#removeStaleTemp(join(abs, entry.name));
+        continue;
+      }
+      if (!entry.name.startsWith(namePrefix)) continue;
       const key = relDir + entry.name;
       if (entry.isDirectory()) {
         yield* this.#walk(`${key}/`, '');
@@ -186,6 +199,7 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /** Marks files being written; a key segment may never start with it. */
 const TMP_PREFIX = '.tmp-';
+const STALE_TEMP_MS = 24 * 3600_000;
 
 /** Keys must stay inside the root and must not collide with temporary files. */
 function checkKey(key: string): void {
