@@ -3,11 +3,13 @@
 // When started by an older system Node, re-run with the Node 24 that `npm ci` put in node_modules.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
 const main = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
 if (major >= 24) {
+  module.enableCompileCache(); // before loading the sources: their stripped TypeScript is cached between runs (less memory, faster start)
   await import(main);
 } else {
   const local = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));

@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
 import { CairnError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 
 export const ENVELOPE_VERSION = 1;
 export const FLAG_ZSTD = 1;
@@ -32,8 +33,10 @@ export function sealInto(key: Uint8Array, context: Uint8Array, plaintext: Uint8A
   randomFillSync(out, 2, 12);
   const cipher = createCipheriv('aes-256-gcm', key, out.subarray(2, 14));
   cipher.setAAD(Buffer.concat([out.subarray(0, 2), context]));
-  let n = 14;
-  n += cipher.update(plaintext).copy(out, n);
+  // Node's ciphers cannot write into a given buffer: copy, then free the chunk-sized temporary now.
+  const body = cipher.update(plaintext);
+  let n = 14 + body.copy(out, 14);
+  freeNow(body);
   n += cipher.final().copy(out, n);
   cipher.getAuthTag().copy(out, n);
   return n + 16;
@@ -53,8 +56,9 @@ export function open(key: Uint8Array, context: Uint8Array, envelope: Uint8Array,
   decipher.setAAD(Buffer.concat([envelope.subarray(0, 2), context]));
   decipher.setAuthTag(envelope.subarray(envelope.length - 16));
   try {
-    const body = envelope.subarray(14, envelope.length - 16);
-    return { plaintext: Buffer.concat([decipher.update(body), decipher.final()]), flags };
+    const head = decipher.update(envelope.subarray(14, envelope.length - 16));
+    const tail = decipher.final(); // empty for GCM, a stream mode: no copy then
+    return { plaintext: tail.length === 0 ? head : Buffer.concat([head, tail]), flags };
   } catch (cause) {
     throw new CairnError('corrupt', `${what} failed its integrity check (damaged, or not written with this bank's key)`, { cause });
   }

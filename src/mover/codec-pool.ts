@@ -75,6 +75,10 @@ export class CodecPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
+      // Each zstd*Sync call leaves a native zstd context (hundreds of KiB) that Node 24 frees only when its
+      // JS wrapper is collected (close() keeps it), and V8 does not count it. A small young generation
+      // collects those wrappers often; with V8's default size 70-100 MB piled up per thread first.
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
       workerData: { dataKey: new Uint8Array(keys.dataKey), idKey: new Uint8Array(keys.idKey) } satisfies WorkerKeys,
     });
   }

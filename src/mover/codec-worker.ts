@@ -5,6 +5,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { chunkId, decodeChunk, encodeChunkInto, isAllZero } from '../bank/chunk-codec.ts';
 import { CairnError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 import type { CodecTask, DecodeResult, EncodeResult, WorkerFailure, WorkerKeys } from './codec-pool.ts';
 
 const keys = workerData as WorkerKeys;
@@ -62,7 +63,12 @@ function decode(task: Extract<CodecTask, { op: 'decode' }>): DecodeResult {
   });
   const out = Buffer.allocUnsafeSlow(plains.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  const lengths = plains.map((p) => { p.copy(out, at); at += p.length; return p.length; });
+  const lengths = plains.map((p) => {
+    const length = p.copy(out, at);
+    at += length;
+    freeNow(p); // empties p: its length was taken first
+    return length;
+  });
   const result: DecodeResult = { data: task.data, out: out.buffer, lengths, ...(task.tolerant ? { errors } : {}) };
   return transferring(result, [task.data, result.out]);
 }

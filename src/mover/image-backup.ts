@@ -35,7 +35,9 @@ export interface ImageBackupRequest {
 }
 
 const HOLE = 0, CLEAN = 1, READ = 2;
-const BATCH_BYTES = 4 << 20;
+// Per encode task: 16 blocks (of the default 64 KiB) amortize the message to the worker; larger batches only add memory
+// (each batch in flight holds its read and its output buffer).
+const BATCH_BYTES = 1 << 20;
 
 interface PageState {
   entries: Buffer;

@@ -7,6 +7,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { CairnError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
 import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
@@ -65,6 +66,8 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           written += run.bytes.length;
           meter.add(run.bytes.length);
         }
+        // Written and not needed any more: free the decode buffer now rather than at the next GC.
+        for (const { plain } of chunks) freeNow(plain);
       });
     }
     await limiter.drain();

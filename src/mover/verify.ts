@@ -3,6 +3,7 @@
  * A chunk shared by several checkpoints is read once; a damaged one marks every checkpoint that uses it.
  */
 import { isCairnError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
 import type { Manifest } from '../bank/manifest.ts';
@@ -55,6 +56,7 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
           bytesChecked += plain.length;
           meter.add(plain.length);
         }
+        for (const { plain } of chunks) freeNow(plain); // checked, not kept: free the decode buffer now
         return Promise.resolve();
       }, (id, _tags, reason) => { bad.set(id.toString('hex'), reason); });
       await limiter.drain();
