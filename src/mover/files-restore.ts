@@ -12,6 +12,10 @@ import type { CodecPool } from './codec-pool.ts';
 import { readEntries } from './dynamic-index-reader.ts';
 import { createTreeWriter, selectEntries, type RestoreWarning } from './files/restore-tree.ts';
 
+const SMALL_FILE = 1 << 20;
+const LOOKAHEAD_ENTRIES = 256;
+const LOOKAHEAD_BYTES = 32 << 20;
+
 export interface FilesRestoreResult {
   entries: number;
   bytes: number;
@@ -23,23 +27,56 @@ export async function restoreFiles(bank: Bank, pool: CodecPool, m: Manifest, tar
   const tree = m.index;
   const index = await bank.loadIndex();
   const meter = new ProgressMeter('restore', includes.length ? 0 : m.sourceBytes, onProgress);
+  // Small files' contents are fetched ahead, several at once, while the writer works through the
+  // entries in order: one file at a time would wait for a range read and a decode round trip each.
+  const prefetched = new WeakMap<FileEntry, Promise<Buffer[]>>();
   const writer = await createTreeWriter(target, {
-    content: (entry: FileEntry) => contentOf(entry),
+    content: (entry: FileEntry) => {
+      const ready = prefetched.get(entry);
+      return ready ? fromPrefetch(ready) : contentOf(entry);
+    },
     ...(onWarning ? { onWarning } : {}),
   });
+  const refsOf = (entry: FileEntry): { id: Buffer; size: number }[] => (entry.content ?? []).map((r) => ({ id: Buffer.from(r.id, 'hex'), size: r.size }));
   async function* contentOf(entry: FileEntry): AsyncGenerator<Uint8Array> {
-    const refs = (entry.content ?? []).map((r) => ({ id: Buffer.from(r.id, 'hex'), size: r.size }));
-    for await (const plain of readEntries(bank, pool, index, refs)) {
+    for await (const plain of readEntries(bank, pool, index, refsOf(entry))) {
       meter.add(plain.length);
       yield plain;
     }
   }
+  async function* fromPrefetch(ready: Promise<Buffer[]>): AsyncGenerator<Uint8Array> {
+    for (const plain of await ready) {
+      meter.add(plain.length);
+      yield plain;
+    }
+  }
+  const fetchWhole = async (entry: FileEntry): Promise<Buffer[]> => {
+    const out: Buffer[] = [];
+    for await (const plain of readEntries(bank, pool, index, refsOf(entry))) out.push(plain);
+    return out;
+  };
+
   let unmatched: Buffer[] = [];
   const selected = includes.length ? selectEntries(catalogEntries(bank, index, tree), includes, { onUnmatched: (u) => { unmatched = u; } }) : catalogEntries(bank, index, tree);
+  const queue: FileEntry[] = [];
+  let aheadBytes = 0;
+  const writeHead = async (): Promise<void> => {
+    const entry = queue.shift()!;
+    if (prefetched.has(entry)) aheadBytes -= entry.size;
+    await writer.add(entry);
+  };
   for await (const entry of selected) {
     if (includes.length && entry.type === 'file') meter.totalBytes += entry.size;
-    await writer.add(entry);
+    if (entry.type === 'file' && !entry.hardlinkTo && entry.size <= SMALL_FILE && entry.content?.length) {
+      const ready = fetchWhole(entry);
+      ready.catch(() => undefined); // awaited by the writer; failing early must not be unhandled
+      prefetched.set(entry, ready);
+      aheadBytes += entry.size;
+    }
+    queue.push(entry);
+    while (queue.length > LOOKAHEAD_ENTRIES || aheadBytes > LOOKAHEAD_BYTES) await writeHead();
   }
+  while (queue.length > 0) await writeHead();
   const summary = await writer.finish();
   meter.finish();
   if (unmatched.length > 0) {
