@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CairnError, isNotFound } from '../core/errors.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
-import { ChunkIndex, type ChunkLocation } from './chunk-index.ts';
+import { ChunkIndex } from './chunk-index.ts';
 import { chunkId, decodeChunk, encodeChunk } from './chunk-codec.ts';
 import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDescriptor, serializeDescriptor, type BankDescriptor, type ChunkingParams } from './descriptor.ts';
 import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
@@ -140,50 +140,49 @@ export class Bank {
   async loadIndex(options: { forWriting?: boolean } = {}): Promise<ChunkIndex> {
     const condemned = new Set<string>();
     if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
+    let index = new ChunkIndex();
+    await this.#eachIndexObject(
+      () => { index = new ChunkIndex(); },
+      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length) => {
+        if (!condemned.has(packId)) index.add(id, packId, offset, length);
+      }),
+    );
+    return index;
+  }
+
+  /** Every index object with its name (GC, which needs them whole). */
+  async readIndexObjects(): Promise<{ name: string; packs: IndexedPack[] }[]> {
+    let files: { name: string; packs: IndexedPack[] }[] = [];
+    await this.#eachIndexObject(
+      () => { files = []; },
+      (name, object) => { files.push({ name, packs: openIndex(this.keys.dataKey, name, object) }); },
+    );
+    return files;
+  }
+
+  /**
+   * Hands every index object to `take`, one at a time (the peak stays one decrypted object). A GC
+   * replaces index objects by writing the successor first, then deleting; an object that vanishes
+   * while we read means our listing may miss its successor, so everything starts again (`restart`).
+   */
+  async #eachIndexObject(restart: () => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const index = new ChunkIndex();
+      restart();
       const names: string[] = [];
       for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
       let vanished = false;
-      // Sequential on purpose: one decrypted index object at a time keeps the peak at the table's size.
       for (const name of names) {
         let object: Uint8Array;
         try {
           object = await this.storage.get(indexKey(name));
         } catch (err) {
           if (!isNotFound(err)) throw err;
-          vanished = true; // replaced by a GC: its successor may not be in our listing (see readIndexObjects)
+          vanished = true;
           break;
         }
-        forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length) => {
-          if (!condemned.has(packId)) index.add(id, packId, offset, length);
-        });
+        take(name, object);
       }
-      if (!vanished) return index;
-      if (attempt >= 5) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
-    }
-  }
-
-  /**
-   * Every index object with its name. A GC replaces index objects by writing the successor first,
-   * then deleting; an object that vanishes while we read means our listing may miss its successor,
-   * so the whole read starts again.
-   */
-  async readIndexObjects(): Promise<{ name: string; packs: IndexedPack[] }[]> {
-    for (let attempt = 0; ; attempt++) {
-      const names: string[] = [];
-      for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
-      let vanished = false;
-      const files = await mapLimit(names, 8, async (name) => {
-        try {
-          return { name, packs: openIndex(this.keys.dataKey, name, await this.storage.get(indexKey(name))) };
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          vanished = true;
-          return undefined;
-        }
-      });
-      if (!vanished) return files.filter((f) => f !== undefined);
+      if (!vanished) return;
       if (attempt >= 5) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
     }
   }
@@ -193,20 +192,24 @@ export class Bank {
     await this.storage.delete(manifestKey(id));
   }
 
-  async fetchEnvelope(id: Uint8Array, location: ChunkLocation): Promise<Uint8Array> {
+  /** Reads bytes of a pack; a missing or short pack is damage ('corrupt'), named as such. */
+  async readPackRange(packId: string, offset: number, length: number): Promise<Uint8Array> {
+    let bytes: Uint8Array;
     try {
-      return await this.storage.getRange(packKey(location.packId), location.offset, location.length);
+      bytes = await this.storage.getRange(packKey(packId), offset, length);
     } catch (err) {
-      if (isNotFound(err)) throw new CairnError('corrupt', `pack ${location.packId} holding chunk ${Buffer.from(id).toString('hex')} is missing`, { cause: err });
+      if (isNotFound(err)) throw new CairnError('corrupt', `pack ${packId} is missing from the bank`, { cause: err });
       throw err;
     }
+    if (bytes.length !== length) throw new CairnError('corrupt', `pack ${packId} is shorter than its index says (${offset + bytes.length} < ${offset + length} bytes)`);
+    return bytes;
   }
 
   /** Reads and checks one chunk (metadata and small reads; bulk restores use the mover's pipeline). */
   async readChunk(index: ChunkIndex, id: Uint8Array): Promise<Buffer> {
     const location = index.get(id);
     if (!location) throw new CairnError('corrupt', `chunk ${Buffer.from(id).toString('hex')} is referenced but in no index (lost pack or index)`);
-    return decodeChunk(this.keys, id, await this.fetchEnvelope(id, location));
+    return decodeChunk(this.keys, id, await this.readPackRange(location.packId, location.offset, location.length));
   }
 
   /** Encodes a metadata chunk in the calling thread (small objects: index pages, catalogs). */

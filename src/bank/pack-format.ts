@@ -10,7 +10,7 @@
  * The header makes every pack self-describing: the bank's index can be rebuilt from packs alone.
  */
 import { CairnError } from '../core/errors.ts';
-import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
+import { contextOf, sealCompressed } from './envelope.ts';
 
 export const PACK_MAGIC = Buffer.from('CRNP');
 export const PACK_TRAILER_BYTES = 8;
@@ -72,22 +72,4 @@ export function sealPackHeader(dataKey: Uint8Array, packId: string, entries: rea
   trailer.writeUInt32LE(header.length, 0);
   PACK_MAGIC.copy(trailer, 4);
   return Buffer.concat([header, trailer]);
-}
-
-/** Reads the entries of a whole pack (used by verify and index rebuild). */
-export function readPackHeader(dataKey: Uint8Array, packId: string, pack: Uint8Array): PackEntry[] {
-  const what = `pack ${packId}`;
-  const buf = Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength);
-  if (buf.length < PACK_TRAILER_BYTES || !buf.subarray(buf.length - 4).equals(PACK_MAGIC)) {
-    throw new CairnError('corrupt', `${what} has no pack trailer (truncated or not a pack)`);
-  }
-  const headerLength = buf.readUInt32LE(buf.length - 8);
-  const start = buf.length - PACK_TRAILER_BYTES - headerLength;
-  if (start < 0) throw new CairnError('corrupt', `${what}: header length ${headerLength} exceeds the pack`);
-  const plain = openDecompressed(dataKey, contextOf(`cairn:pack-header:${packId}`), buf.subarray(start, buf.length - PACK_TRAILER_BYTES), `${what} header`);
-  const entries = decodeEntries(plain, what);
-  for (const e of entries) {
-    if (e.offset + e.length > start) throw new CairnError('corrupt', `${what}: chunk ${e.id.toString('hex')} lies outside the pack body`);
-  }
-  return entries;
 }

@@ -7,7 +7,6 @@ import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
 import type { Bank } from '../bank/bank.ts';
 import type { ChunkIndex } from '../bank/chunk-index.ts';
-import { packKey } from '../bank/pack-format.ts';
 import type { CodecPool } from './codec-pool.ts';
 import type { Limiter } from './limiter.ts';
 
@@ -62,7 +61,7 @@ export async function fetchChunks(
         const start = range[0]!.offset, last = range.at(-1)!;
         let bytes: Uint8Array;
         try {
-          bytes = await readRange(bank, packId, start, last.offset + last.length - start);
+          bytes = await bank.readPackRange(packId, start, last.offset + last.length - start);
         } catch (err) {
           if (!onDamage || !(err instanceof CairnError) || err.code !== 'corrupt') throw err;
           for (const c of range) onDamage(c.id, c.tags, err.message);
@@ -100,15 +99,4 @@ function* coalesce(sorted: Located[]): Generator<Located[]> {
     group.push(c);
   }
   if (group.length) yield group;
-}
-
-async function readRange(bank: Bank, packId: string, offset: number, length: number): Promise<Uint8Array> {
-  try {
-    const bytes = await bank.storage.getRange(packKey(packId), offset, length);
-    if (bytes.length !== length) throw new CairnError('corrupt', `pack ${packId} is shorter than its index says (${offset + bytes.length} < ${offset + length} bytes)`);
-    return bytes;
-  } catch (err) {
-    if (err instanceof CairnError && err.code === 'not-found') throw new CairnError('corrupt', `pack ${packId} is missing from the bank`, { cause: err });
-    throw err;
-  }
 }

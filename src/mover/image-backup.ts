@@ -51,7 +51,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
   const bs = bank.chunking.imageBlockSize, perPage = bank.chunking.fixedPageEntries;
   const parentIndex = compatibleParent(req.parent, bs, perPage);
   if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
-  const dataList = await collect(dataExtents(req.path, info));
+  const dataList = normalizeExtents(await collect(dataExtents(req.path, info)));
   const dirty = req.dirtyExtents ? normalizeExtents(req.dirtyExtents) : undefined;
 
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
@@ -134,13 +134,16 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Classifies blocks page by page from the (sorted) data and dirty extents. */
+/**
+ * Classifies blocks page by page from the data and dirty extents (sorted, disjoint). Each page looks
+ * up its first extent by binary search, so planning stays linear in pages plus extents.
+ */
 function planPages(size: number, bs: number, perPage: number, data: Extent[], dirty: Extent[] | undefined) {
   const blocks = Math.ceil(size / bs);
   const mark = (states: Uint8Array, first: number, list: Extent[], value: number, only?: number): void => {
     const start = first * bs, end = Math.min(size, (first + states.length) * bs);
-    for (const e of list) {
-      if (e.offset + e.length <= start || e.offset >= end) continue;
+    for (let k = firstEnding(list, start); k < list.length && list[k]!.offset < end; k++) {
+      const e = list[k]!;
       const a = Math.max(0, Math.floor((e.offset - start) / bs));
       const b = Math.min(states.length, Math.ceil((Math.min(e.offset + e.length, end) - start) / bs));
       for (let i = a; i < b; i++) if (only === undefined || states[i] === only) states[i] = value;
@@ -158,11 +161,24 @@ function planPages(size: number, bs: number, perPage: number, data: Extent[], di
   return { pageStates, readBytes };
 }
 
-function intersect(a: Extent[], b: Extent[]): Extent[] {
+/** Index of the first extent that ends after `offset`. */
+function firstEnding(list: readonly Extent[], offset: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.offset + list[mid]!.length <= offset) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Overlap of two sorted, disjoint extent lists, by a single merge. */
+function intersect(a: readonly Extent[], b: readonly Extent[]): Extent[] {
   const out: Extent[] = [];
-  for (const x of a) for (const y of b) {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    const x = a[i]!, y = b[j]!;
     const s = Math.max(x.offset, y.offset), e = Math.min(x.offset + x.length, y.offset + y.length);
     if (e > s) out.push({ offset: s, length: e - s });
+    if (x.offset + x.length <= y.offset + y.length) i++; else j++;
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { backupImage } from '../../mover/image-backup.ts';
 import { backupStream } from '../../mover/stream-backup.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
+import { checkpointSummary } from './checkpoints.ts';
 import { withBankAndPool } from '../with-bank.ts';
 
 export interface BackupOptions extends BankOptions {
@@ -17,11 +18,7 @@ export interface BackupOptions extends BankOptions {
 }
 
 export function backupSummary(m: Manifest, durationMs: number) {
-  return {
-    id: m.id, name: m.name, type: m.type, parent: m.parent, createdAt: m.createdAt,
-    sourceBytes: m.sourceBytes, readBytes: m.readBytes, writtenBytes: m.writtenBytes, storedBytes: m.storedBytes, durationMs,
-    ...(m.warnings?.length ? { warnings: m.warnings } : {}),
-  };
+  return { ...checkpointSummary(m), durationMs, ...(m.warnings?.length ? { warnings: m.warnings } : {}) };
 }
 
 export function printBackup(env: CliEnvironment, m: Manifest, started: number, json?: boolean): void {
