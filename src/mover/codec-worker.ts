@@ -8,7 +8,10 @@ import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
 import type { CodecTask, DecodeResult, EncodeResult, WorkerFailure, WorkerKeys } from './codec-pool.ts';
 
-const keys = workerData as WorkerKeys;
+// Top-level await makes require() of this module throw at once, so piscina loads it with import().
+// Loaded with require(esm), Node 24 aborts the whole process (an assertion in
+// CreateRequiredModuleFacade) when a worker is terminated mid-load, as a quick command's pool is.
+const keys = await Promise.resolve(workerData as WorkerKeys);
 
 const bankKeys = { dataKey: Buffer.from(keys.dataKey), idKey: Buffer.from(keys.idKey) };
 
