@@ -435,3 +435,20 @@ test('hard-linked fifos and symlinks are restored as links too', async (t) => {
   assert.equal((await lstat(join(out, 's2'))).ino, (await lstat(join(out, 's1'))).ino);
   assert.ok((await lstat(join(out, 'p2'))).isFIFO());
 });
+
+test('times at the edges of a microsecond come back in the same microsecond', async (t) => {
+  const src = await tempDir(t);
+  // Nanosecond times that a double rounds into the next or previous microsecond.
+  const times = ['1795295963.528856999', '1795295963.528857000', '1795295963.528857001', '1999999999.999999999'];
+  for (const [i, time] of times.entries()) {
+    await writeFile(join(src, `f${i}`), `${i}`);
+    assert.equal(spawnSync('touch', ['-m', '-d', `@${time}`, join(src, `f${i}`)]).status, 0);
+  }
+  const { entries } = await scan(src);
+  const out = await tempDir(t);
+  await restore(entries, src, out);
+  for (const [i, time] of times.entries()) {
+    const restored = (await lstat(join(out, `f${i}`), { bigint: true })).mtimeNs;
+    assert.equal(restored / 1000n, BigInt(time.replace('.', '')) / 1000n, `f${i} had mtime ${time}`);
+  }
+});

@@ -8,7 +8,7 @@
  *
  * Metadata, in this order: owner (when root, or `owner: true`), then mode (chown clears setuid
  * bits, so mode comes after), then mtime (atime is set to mtime; utimes takes a double, so times
- * are restored to about a microsecond). A directory gets its owner, mode and times when it is
+ * are restored to the microsecond). A directory gets its owner, mode and times when it is
  * closed, that is when the first entry outside it arrives or at finish(): deepest first, after
  * all its children were written. Extended attributes of all entries are applied once at
  * finish() with `setfattr -h --restore=<dump>`, so writes and chown cannot clear them
@@ -489,9 +489,13 @@ function splitRdev(rdev: number): [major: number, minor: number] {
   return [Number(major), Number(minor)];
 }
 
-/** Nanoseconds to the seconds that utimes takes (microsecond precision survives). */
+/**
+ * Nanoseconds to the seconds that utimes takes. A double near 1.8e9 s resolves about 0.24 µs,
+ * so the exact time would land in the neighbouring microsecond about one time in sixteen; the
+ * middle of the source's microsecond always lands in that microsecond.
+ */
 function seconds(ns: bigint): number {
-  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+  return Number(ns / 1_000_000_000n) + (Number((ns % 1_000_000_000n) / 1000n) + 0.5) / 1e6;
 }
 
 function runCommand(command: string, args: string[]): Promise<{ code: number | undefined; stderr: string }> {
