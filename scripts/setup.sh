@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Cairn needs on Debian 12, as root; idempotent and quick when everything is there.
 # System packages come from Debian; Node 24 and every npm package come from `npm ci` (node_modules/.bin/node).
+# `setup.sh bench` also installs what `npm run bench` compares Cairn with and measures it by.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(nodejs npm git ca-certificates qemu-utils attr e2fsprogs)
+[ "${1:-}" = bench ] && packages+=(restic borgbackup time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
