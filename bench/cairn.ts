@@ -8,7 +8,8 @@ import { lastJsonLine } from './peers.ts';
 import type { BackupRun, BenchTool, CairnReport } from './tool.ts';
 import { commandTimeoutMs } from './tool.ts';
 
-const cli = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
+// bin/cairn.js, as npx cairn runs it: it turns on Node's compile cache before loading the sources.
+const cli = fileURLToPath(new URL('../bin/cairn.js', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const reportFields = ['id', 'parent', 'sourceBytes', 'readBytes', 'writtenBytes', 'durationMs'] as const;
 

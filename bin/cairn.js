@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry of `npx cairn`: Cairn needs Node 24 (TypeScript sources run directly, zstd in node:zlib).
+// Entry of `npx cairn`: Cairn needs Node 24 (it runs its TypeScript sources directly).
 // When started by an older system Node, re-run with the Node 24 that `npm ci` put in node_modules.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

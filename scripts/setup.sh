@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(nodejs npm git ca-certificates qemu-utils attr e2fsprogs)
+# g++, make and python3 build the zstd addon (zstd-napi) when npm ci installs it.
+packages=(nodejs npm git ca-certificates qemu-utils attr e2fsprogs g++ make python3)
 [ "${1:-}" = bench ] && packages+=(restic borgbackup time)
 missing=()
 for p in "${packages[@]}"; do

@@ -10,9 +10,9 @@
  * ("cairn:manifest:<id>", see docs/bank-format.md).
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
-import { zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
+import { compressBound, compressInto, decompress } from './zstd.ts';
 
 export const ENVELOPE_VERSION = 1;
 export const FLAG_ZSTD = 1;
@@ -66,13 +66,17 @@ export function open(key: Uint8Array, context: Uint8Array, envelope: Uint8Array,
 
 /** zstd level 3 for metadata objects: small, written rarely, read often. */
 export function sealCompressed(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array): Buffer {
-  const packed = zstdCompressSync(plaintext, { params: { [zlib.ZSTD_c_compressionLevel]: 3 } });
-  return packed.length < plaintext.length ? seal(key, context, packed, FLAG_ZSTD) : seal(key, context, plaintext, 0);
+  const packed = Buffer.allocUnsafe(compressBound(plaintext.length));
+  const n = compressInto(plaintext, 3, packed);
+  return n < plaintext.length ? seal(key, context, packed.subarray(0, n), FLAG_ZSTD) : seal(key, context, plaintext, 0);
 }
+
+/** Metadata objects (manifests, index objects, GC records) stay far below this once decompressed. */
+const MAX_METADATA_BYTES = 1 << 30;
 
 export function openDecompressed(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string): Buffer {
   const { plaintext, flags } = open(key, context, envelope, what);
-  return flags & FLAG_ZSTD ? zstdDecompressSync(plaintext) : plaintext;
+  return flags & FLAG_ZSTD ? decompress(plaintext, MAX_METADATA_BYTES, what) : plaintext;
 }
 
 export function contextOf(text: string): Buffer {

@@ -31,7 +31,7 @@ export interface BankOptions {
   s3PathStyle?: boolean;
 }
 
-export function openStorage(env: CliEnvironment, opts: BankOptions): StorageBackend {
+export function openStorage(env: CliEnvironment, opts: BankOptions): Promise<StorageBackend> {
   const s3: S3Options = { ...env.s3 };
   if (opts.s3Endpoint) s3.endpoint = opts.s3Endpoint;
   if (opts.s3Region) s3.region = opts.s3Region;
@@ -53,7 +53,7 @@ export async function resolvePassphrase(env: CliEnvironment, opts: { passphraseF
 }
 
 export async function openBank(env: CliEnvironment, opts: BankOptions): Promise<Bank> {
-  const storage = openStorage(env, opts);
+  const storage = await openStorage(env, opts);
   try {
     await Bank.describe(storage); // "not a bank" before asking for a passphrase
     return await Bank.open(storage, await resolveSecret(env, opts));

@@ -12,7 +12,7 @@ import { CairnError } from '../core/errors.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import { LocalBackend } from './local/local-backend.ts';
 import { RetryBackend, type RetryOptions } from './retry-backend.ts';
-import { S3Backend, type S3BackendConfig } from './s3/s3-backend.ts';
+import type { S3BackendConfig } from './s3/s3-backend.ts';
 
 export type S3Options = Omit<S3BackendConfig, 'bucket' | 'prefix'>;
 
@@ -38,9 +38,13 @@ export function parseBankLocation(spec: string, s3Options: S3Options = {}): Bank
   throw new CairnError('bad-input', `unsupported bank location scheme '${scheme}:'; ${FORMS}`);
 }
 
-/** Opens the backend for a parsed location; S3 is wrapped in RetryBackend, local disks are not. */
-export function openBackend(location: BankLocation, options: { retry?: RetryOptions } = {}): StorageBackend {
+/**
+ * Opens the backend for a parsed location; S3 is wrapped in RetryBackend, local disks are not.
+ * The S3 client is loaded only for S3 locations: it adds ~150 ms to every start.
+ */
+export async function openBackend(location: BankLocation, options: { retry?: RetryOptions } = {}): Promise<StorageBackend> {
   if (location.kind === 'local') return new LocalBackend(location.path);
+  const { S3Backend } = await import('./s3/s3-backend.ts');
   return new RetryBackend(new S3Backend(location.config), options.retry);
 }
 

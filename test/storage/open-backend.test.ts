@@ -37,9 +37,9 @@ describe('parseBankLocation', () => {
 
 describe('openBackend', () => {
   test('local locations open a LocalBackend, S3 locations a RetryBackend around S3', async () => {
-    const local = openBackend(parseBankLocation('/srv/bank'));
+    const local = await openBackend(parseBankLocation('/srv/bank'));
     assert.ok(local instanceof LocalBackend);
-    const s3 = openBackend(parseBankLocation('s3://backups/b', { endpoint: 'http://127.0.0.1:9', accessKeyId: 'a', secretAccessKey: 'b' }));
+    const s3 = await openBackend(parseBankLocation('s3://backups/b', { endpoint: 'http://127.0.0.1:9', accessKeyId: 'a', secretAccessKey: 'b' }));
     assert.ok(s3 instanceof RetryBackend);
     assert.equal(s3.location, 's3://backups/b');
     await Promise.all([local.close(), s3.close()]);

@@ -54,7 +54,7 @@ describe('S3Backend specifics', () => {
 
   test('an unreachable endpoint is transient; openBackend retries it, then gives up saying so', async () => {
     const location = parseBankLocation('s3://cairn-test/x', { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, accessKeyId: 'a', secretAccessKey: 'b' });
-    const b = openBackend(location, { retry: { attempts: 3, baseDelayMs: 1 } });
+    const b = await openBackend(location, { retry: { attempts: 3, baseDelayMs: 1 } });
     try {
       assert.equal(b.location, 's3://cairn-test/x');
       await assert.rejects(b.head('k'), (err) => isCairnError(err, 'storage') && err.transient && /gave up after 3 attempts/.test(err.message));
@@ -65,7 +65,7 @@ describe('S3Backend specifics', () => {
 
   test('openBackend on an s3:// location works end to end', async () => {
     const prefix = `t-${randomUUID()}`;
-    const b = openBackend(parseBankLocation(`s3://${server.bucket}/${prefix}/`, {
+    const b = await openBackend(parseBankLocation(`s3://${server.bucket}/${prefix}/`, {
       endpoint: server.endpoint, forcePathStyle: true, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey,
     }));
     try {

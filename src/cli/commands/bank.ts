@@ -33,7 +33,7 @@ export async function bankInit(env: CliEnvironment, opts: InitOptions): Promise<
     secrets.push({ keyFile: await readFile(opts.keyFile) });
   }
   if (secrets.length === 0) throw new CairnError('bad-input', 'a bank needs a passphrase or a key file: drop --no-passphrase or add --key-file <path>');
-  const storage = openStorage(env, opts);
+  const storage = await openStorage(env, opts);
   try {
     const bank = await Bank.init(storage, secrets);
     const info = { bankId: bank.descriptor.bankId, location: storage.location, formatVersion: bank.descriptor.version, keySlots: bank.descriptor.keySlots.length, ...(opts.keyFile ? { keyFile: opts.keyFile, keyFileGenerated: generatedKeyFile } : {}) };
@@ -48,7 +48,7 @@ export async function bankInit(env: CliEnvironment, opts: InitOptions): Promise<
 }
 
 export async function bankInfo(env: CliEnvironment, opts: BankOptions & { json?: boolean }): Promise<void> {
-  const storage = openStorage(env, opts);
+  const storage = await openStorage(env, opts);
   try {
     const d = await Bank.describe(storage);
     let packs = 0, packBytes = 0, checkpoints = 0, indexes = 0;

@@ -29,7 +29,7 @@ export async function demoCommand(env: CliEnvironment, opts: { dir: string; json
   say(`1. building a ${formatBytes(IMAGE_SIZE)} ext4 disk image from /usr/share/doc and /usr/share/common-licenses …`);
   await makeImage(image);
   const passphrase = env.passphrase ?? 'cairn-demo';
-  const storage = openStorage(env, { bank: bankDir });
+  const storage = await openStorage(env, { bank: bankDir });
   const bank = await Bank.init(storage, [{ passphrase }]);
   const pool = new CodecPool(bank.keys);
   try {
