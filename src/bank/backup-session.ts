@@ -60,25 +60,30 @@ export class BackupSession {
     return this.#newChunks;
   }
 
-  /** Stores an encoded chunk unless the bank already has it; returns true when it was new. */
-  async store(type: ChunkType, id: Uint8Array, envelope: Uint8Array, rawLength: number): Promise<boolean> {
-    if (this.index.has(id)) return false;
-    const at = await this.#packs.add(type, id, envelope, rawLength);
-    // Another block with the same content may have been added while we waited for room.
-    if (!this.index.add(id, at.packId, at.offset, envelope.length)) return false;
-    this.#newChunks++;
-    return true;
+  /**
+   * Stores a sealed frame and indexes its members. The caller leaves out chunks the index has; one
+   * that another batch stored meanwhile keeps its first location (the copy is harmless, GC keeps both).
+   */
+  async storeFrame(type: ChunkType, frame: Uint8Array, members: readonly { id: Uint8Array; rawLength: number }[]): Promise<void> {
+    const at = await this.#packs.add(type, frame, members);
+    let raw = 0;
+    for (const m of members) raw += m.rawLength;
+    for (const m of members) {
+      const stored = raw === 0 ? 0 : Math.round(frame.length * m.rawLength / raw);
+      if (this.index.add(m.id, at.packId, at.offset, frame.length, stored)) this.#newChunks++;
+    }
   }
 
-  /** Stores a metadata chunk (index page, catalog piece) and returns its id. */
+  /** Stores a metadata chunk (index page, catalog piece) unless the bank has it; returns its id. */
   async storeMeta(plaintext: Uint8Array): Promise<Buffer> {
-    const { id, envelope } = this.bank.encodeMeta(plaintext);
-    await this.store('meta', id, envelope, plaintext.length);
+    const { id, frame } = this.bank.sealMeta(plaintext);
+    if (!this.index.has(id)) await this.storeFrame('meta', frame, [{ id, rawLength: plaintext.length }]);
     return id;
   }
 
+  /** The bytes in the bank a chunk accounts for: its share of its frame. */
   storedLength(id: Uint8Array): number {
-    return this.index.get(id)?.length ?? 0;
+    return this.index.get(id)?.stored ?? 0;
   }
 
   /** Makes the checkpoint durable and visible; returns the manifest with writtenBytes filled in. */

@@ -3,7 +3,7 @@
  *
  * Layout (see docs/bank-format.md):
  *   cairn-bank.json               descriptor, plaintext
- *   packs/<2 hex>/<32 hex>        chunk envelopes + encrypted header
+ *   packs/<2 hex>/<32 hex>        frames of chunks + encrypted header
  *   index/<32 hex>                where chunks live
  *   checkpoints/<16 hex>          manifests; a checkpoint exists iff its manifest does
  *   sessions/<16 hex>             running writers, for garbage collection
@@ -13,13 +13,17 @@ import { randomBytes } from 'node:crypto';
 import { CairnError, isNotFound } from '../core/errors.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import { ChunkIndex } from './chunk-index.ts';
-import { chunkId, decodeChunk, encodeChunk } from './chunk-codec.ts';
+import { checkChunk, chunkId } from './chunk-codec.ts';
+import { frameMembers, frameRoom, openFrame, sealFrame } from './frame.ts';
 import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDescriptor, serializeDescriptor, type BankDescriptor, type ChunkingParams } from './descriptor.ts';
 import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
 import { forEachIndexEntry, indexKey, openIndex, type IndexedPack } from './index-file.ts';
 import { listCondemned } from './gc-state.ts';
 import { manifestKey, openManifest, type Manifest } from './manifest.ts';
 import { packKey } from './pack-format.ts';
+
+/** zstd level of metadata chunks: small, written once, read often. */
+const META_LEVEL = 3;
 
 export class Bank {
   readonly storage: StorageBackend;
@@ -143,8 +147,8 @@ export class Bank {
     let index = new ChunkIndex();
     await this.#eachIndexObject(
       () => { index = new ChunkIndex(); },
-      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length) => {
-        if (!condemned.has(packId)) index.add(id, packId, offset, length);
+      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, stored) => {
+        if (!condemned.has(packId)) index.add(id, packId, offset, length, stored);
       }),
     );
     return index;
@@ -205,17 +209,28 @@ export class Bank {
     return bytes;
   }
 
-  /** Reads and checks one chunk (metadata and small reads; bulk restores use the mover's pipeline). */
+  /**
+   * Reads and checks one chunk (metadata and small reads; bulk restores use the mover's pipeline).
+   * The result is a view into its frame's plaintext.
+   */
   async readChunk(index: ChunkIndex, id: Uint8Array): Promise<Buffer> {
+    const hex = Buffer.from(id).toString('hex');
     const location = index.get(id);
-    if (!location) throw new CairnError('corrupt', `chunk ${Buffer.from(id).toString('hex')} is referenced but in no index (lost pack or index)`);
-    return decodeChunk(this.keys, id, await this.readPackRange(location.packId, location.offset, location.length));
+    if (!location) throw new CairnError('corrupt', `chunk ${hex} is referenced but in no index (lost pack or index)`);
+    const what = `the frame holding chunk ${hex}`;
+    const plain = openFrame(this.keys.dataKey, await this.readPackRange(location.packId, location.offset, location.length), what);
+    const member = frameMembers(plain, what).find((m) => m.id.equals(id));
+    if (!member) throw new CairnError('corrupt', `chunk ${hex} is not in the frame its index names (damaged, or a frame swapped into its place)`);
+    const chunk = plain.subarray(member.offset, member.offset + member.length);
+    checkChunk(this.keys.idKey, id, chunk);
+    return chunk;
   }
 
-  /** Encodes a metadata chunk in the calling thread (small objects: index pages, catalogs). */
-  encodeMeta(plaintext: Uint8Array): { id: Buffer; envelope: Buffer } {
+  /** A metadata chunk (index page, catalog piece) sealed in the calling thread, as a frame of its own. */
+  sealMeta(plaintext: Uint8Array): { id: Buffer; frame: Buffer } {
     const id = chunkId(this.keys.idKey, plaintext);
-    return { id, envelope: encodeChunk(this.keys.dataKey, id, plaintext, 3) };
+    const frame = Buffer.allocUnsafe(frameRoom(1, plaintext.length));
+    return { id, frame: frame.subarray(0, sealFrame(this.keys.dataKey, [{ id, data: plaintext }], META_LEVEL, frame, 0)) };
   }
 
   get host(): string {

@@ -37,8 +37,10 @@ export function sealIndex(dataKey: Uint8Array, name: string, packs: readonly Ind
 /**
  * Calls `add` for every entry without building objects: loading a large bank's index this way costs
  * the compact table only (`id` is a view into a buffer that is reused: copy it to keep it).
+ * `stored` is the entry's share of its frame's length, by raw size (the members of a frame are
+ * consecutive entries with the same offset).
  */
-export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number) => void): void {
+export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number, stored: number) => void): void {
   const what = `index ${name}`;
   const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
   let o = 0;
@@ -47,9 +49,16 @@ export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uin
     const packId = buf.subarray(o, o + 16).toString('hex');
     const end = o + 20 + buf.readUInt32LE(o + 16) * PACK_ENTRY_BYTES;
     if (end > buf.length) throw new CairnError('corrupt', `${what} ends inside the entries of pack ${packId}`);
-    for (let e = o + 20; e < end; e += PACK_ENTRY_BYTES) {
-      if (buf[e]! > 1) throw new CairnError('corrupt', `${what}: unknown chunk type ${buf[e]}`);
-      add(packId, buf.subarray(e + 1, e + 33), buf.readUInt32LE(e + 33), buf.readUInt32LE(e + 37));
+    for (let e = o + 20; e < end;) {
+      const offset = buf.readUInt32LE(e + 33), length = buf.readUInt32LE(e + 37);
+      let frameEnd = e, raw = 0;
+      for (; frameEnd < end && buf.readUInt32LE(frameEnd + 33) === offset; frameEnd += PACK_ENTRY_BYTES) {
+        if (buf[frameEnd]! > 1) throw new CairnError('corrupt', `${what}: unknown chunk type ${buf[frameEnd]}`);
+        raw += buf.readUInt32LE(frameEnd + 41);
+      }
+      for (; e < frameEnd; e += PACK_ENTRY_BYTES) {
+        add(packId, buf.subarray(e + 1, e + 33), offset, length, raw === 0 ? 0 : Math.round(length * buf.readUInt32LE(e + 41) / raw));
+      }
     }
     o = end;
   }

@@ -1,7 +1,7 @@
 /**
- * Fills packs with chunk envelopes and uploads them, a bounded number at a time.
+ * Fills packs with frames and uploads them, a bounded number at a time.
  * Data and metadata chunks go to separate packs so metadata (index pages, catalogs) stays
- * dense and cheap to read back. Envelopes are copied into reusable pack buffers, so memory is
+ * dense and cheap to read back. Frames are copied into reusable pack buffers, so memory is
  * at most (2 open + maxUploads) pack buffers whatever the size of the backup.
  *
  * A chunk's location is known as soon as it is added, but it is durable only after flush():
@@ -19,7 +19,7 @@ interface OpenPack {
   entries: PackEntry[];
 }
 
-/** Room past the target size: the last envelope may overshoot it (chunks are at most a few MiB), and the header follows. */
+/** Room past the target size: the last frame may overshoot it (frames are at most a few MiB), and the header follows. */
 const SLACK = 3 << 20;
 /** Room kept for the encrypted header at the end of a pack buffer. */
 const HEADER_ROOM = 256 << 10;
@@ -45,13 +45,13 @@ export class PackWriter {
   }
 
   /**
-   * Copies one envelope into a pack (the caller may reuse its buffer as soon as this returns a promise);
-   * resolves once there is room for more (backpressure), with the chunk's location.
+   * Copies one frame into a pack (the caller may reuse its buffer as soon as this returns a promise);
+   * resolves once there is room for more (backpressure), with the frame's location.
    */
-  async add(type: ChunkType, id: Uint8Array, envelope: Uint8Array, rawLength: number): Promise<{ packId: string; offset: number }> {
+  async add(type: ChunkType, frame: Uint8Array, members: readonly { id: Uint8Array; rawLength: number }[]): Promise<{ packId: string; offset: number }> {
     if (this.#failure) throw this.#failure.error;
     let pack = this.#open[type];
-    if (pack && pack.size + envelope.length > pack.buf.length - HEADER_ROOM) {
+    if (pack && pack.size + frame.length > pack.buf.length - HEADER_ROOM) {
       if (type === 'meta' && pack.buf.length < this.#packSize + SLACK) {
         pack.buf = Buffer.concat([pack.buf.subarray(0, pack.size)], Math.min(this.#packSize + SLACK, pack.buf.length * 4));
       } else {
@@ -60,11 +60,11 @@ export class PackWriter {
         pack = undefined;
       }
     }
-    pack ??= this.#open[type] = this.#newPack(type, envelope.length);
+    pack ??= this.#open[type] = this.#newPack(type, frame.length);
     const offset = pack.size;
-    pack.buf.set(envelope, offset);
-    pack.entries.push({ type, id: Buffer.from(id), offset, length: envelope.length, rawLength });
-    pack.size += envelope.length;
+    pack.buf.set(frame, offset);
+    for (const m of members) pack.entries.push({ type, id: Buffer.from(m.id), offset, length: frame.length, rawLength: m.rawLength });
+    pack.size += frame.length;
     const location = { packId: pack.packId, offset };
     if (pack.size >= this.#packSize) {
       this.#open[type] = undefined;

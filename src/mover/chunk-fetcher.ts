@@ -1,7 +1,8 @@
 /**
- * Reads many chunks efficiently: groups them by pack, merges neighbouring ones into one ranged read
- * (fewer requests on S3, sequential I/O on disks), decodes and checks them in the pool, and hands each
- * plaintext to a callback. Every chunk is re-hashed: a chunk that is not what its id says fails loudly.
+ * Reads many chunks efficiently: groups them by pack and frame, merges neighbouring frames into one
+ * ranged read (fewer requests on S3, sequential I/O on disks), opens each frame once in the pool, and
+ * hands the plaintexts to a callback. Every chunk is re-hashed: one that is not what its id says fails loudly.
+ * fetchChunks returns once every chunk was delivered (or the first failure).
  */
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
@@ -17,20 +18,22 @@ export interface ChunkWant {
 }
 
 /**
- * A decoded chunk with the tags it was wanted under. Chunks of one call lie back to back in one buffer,
- * in pack order; a caller that keeps none of them past the callback may free that buffer (freeNow).
+ * A checked chunk with the tags it was wanted under. Chunks of one call are views into one buffer,
+ * in pack order (the chunks of a frame back to back); a caller that keeps none of them past the
+ * callback may free that buffer (freeNow).
  */
 export interface Delivered {
   plain: Buffer;
   tags: readonly number[];
 }
 
-// 1 MiB of envelopes (several MiB once decoded) per read and decode task: with a few ranges in flight,
+// 1 MiB of frames (several MiB once opened) per read and open task: with a few ranges in flight,
 // 4 MiB ranges cost ~140 MB more peak RSS on restore and were no faster.
 const MAX_RANGE = 1 << 20;
 const MAX_GAP = 256 << 10;
 
-interface Located { id: Buffer; tags: number[]; offset: number; length: number }
+interface Wanted { id: Buffer; tags: number[] }
+interface Frame { offset: number; length: number; wants: Map<string, Wanted> }
 
 /** With it, damaged or missing chunks are reported here and fetching goes on (verify); without it, the first one fails the fetch. */
 export type DamageHandler = (id: Buffer, tags: readonly number[], reason: string) => void;
@@ -40,7 +43,7 @@ export async function fetchChunks(
   deliver: (chunks: readonly Delivered[]) => Promise<void>,
   onDamage?: DamageHandler,
 ): Promise<void> {
-  const byPack = new Map<string, Map<string, Located>>();
+  const byPack = new Map<string, Map<number, Frame>>();
   for (const w of wants) {
     const loc = index.get(w.id);
     if (!loc) {
@@ -48,55 +51,67 @@ export async function fetchChunks(
       if (onDamage) { onDamage(w.id, [w.tag], reason); continue; }
       throw new CairnError('corrupt', reason);
     }
-    let chunks = byPack.get(loc.packId);
-    if (!chunks) byPack.set(loc.packId, chunks = new Map<string, Located>());
+    let frames = byPack.get(loc.packId);
+    if (!frames) byPack.set(loc.packId, frames = new Map<number, Frame>());
+    let frame = frames.get(loc.offset);
+    if (!frame) frames.set(loc.offset, frame = { offset: loc.offset, length: loc.length, wants: new Map() });
     const key = w.id.toString('latin1');
-    const seen = chunks.get(key);
-    if (seen) seen.tags.push(w.tag); else chunks.set(key, { id: w.id, tags: [w.tag], offset: loc.offset, length: loc.length });
+    const seen = frame.wants.get(key);
+    if (seen) seen.tags.push(w.tag); else frame.wants.set(key, { id: w.id, tags: [w.tag] });
   }
-  for (const [packId, chunks] of byPack) {
-    const sorted = [...chunks.values()].sort((a, b) => a.offset - b.offset);
+  // The limiter bounds reads in flight across all callers; this call waits for its own.
+  const ranges: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  for (const [packId, frames] of byPack) {
+    const sorted = [...frames.values()].sort((a, b) => a.offset - b.offset);
     for (const range of coalesce(sorted)) {
-      await limiter.run(async () => {
-        const start = range[0]!.offset, last = range.at(-1)!;
-        let bytes: Uint8Array;
-        try {
-          bytes = await bank.readPackRange(packId, start, last.offset + last.length - start);
-        } catch (err) {
-          if (!onDamage || !(err instanceof CairnError) || err.code !== 'corrupt') throw err;
-          for (const c of range) onDamage(c.id, c.tags, err.message);
-          return;
-        }
-        const ids = Buffer.concat(range.map((c) => c.id));
-        const items = range.map((c, i) => ({ idIndex: i, offset: c.offset - start, length: c.length }));
-        const data = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
-        const tolerant = onDamage !== undefined;
-        const result = await pool.decode({ data, ids: ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength), items, tolerant });
-        freeNow(result.data); // the envelopes, read for this range alone
-        const { out, lengths, errors } = result;
-        let at = 0;
-        const delivered: Delivered[] = [];
-        for (let i = 0; i < range.length; i++) {
-          const error = errors?.[i];
-          if (error) onDamage!(range[i]!.id, range[i]!.tags, error);
-          else delivered.push({ plain: Buffer.from(out, at, lengths[i]), tags: range[i]!.tags });
-          at += lengths[i]!;
-        }
-        await deliver(delivered);
-      });
+      let finished!: () => void;
+      ranges.push(new Promise<void>((resolve) => { finished = resolve; }));
+      await limiter.run(() => fetchRange(bank, pool, packId, range, deliver, onDamage)
+        .catch((error: unknown) => { failure ??= { error }; throw error; })
+        .finally(finished));
     }
   }
+  await Promise.all(ranges);
+  if (failure) throw failure.error;
 }
 
-function* coalesce(sorted: Located[]): Generator<Located[]> {
-  let group: Located[] = [];
-  for (const c of sorted) {
+async function fetchRange(bank: Bank, pool: CodecPool, packId: string, range: Frame[], deliver: (chunks: readonly Delivered[]) => Promise<void>, onDamage?: DamageHandler): Promise<void> {
+  const start = range[0]!.offset, last = range.at(-1)!;
+  const wanted = range.flatMap((f) => [...f.wants.values()]);
+  let bytes: Uint8Array;
+  try {
+    bytes = await bank.readPackRange(packId, start, last.offset + last.length - start);
+  } catch (err) {
+    if (!onDamage || !(err instanceof CairnError) || err.code !== 'corrupt') throw err;
+    for (const w of wanted) onDamage(w.id, w.tags, err.message);
+    return;
+  }
+  const ids = Buffer.concat(wanted.map((w) => w.id));
+  const frames = range.map((f) => ({ offset: f.offset - start, length: f.length, wants: f.wants.size }));
+  const data = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
+  const result = await pool.open({ data, frames, ids: ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength), tolerant: onDamage !== undefined });
+  freeNow(result.data); // the frames as read, for this range alone
+  const delivered: Delivered[] = [];
+  for (const [i, w] of wanted.entries()) {
+    const offset = result.spans[2 * i]!, length = result.spans[2 * i + 1]!;
+    if (length < 0) onDamage!(w.id, w.tags, result.errors?.[i] ?? 'damaged');
+    else delivered.push({ plain: Buffer.from(result.out, offset, length), tags: w.tags });
+  }
+  // In the order they lie in the buffer, so that callers can write neighbouring chunks with one call.
+  delivered.sort((a, b) => a.plain.byteOffset - b.plain.byteOffset);
+  await deliver(delivered);
+}
+
+function* coalesce(sorted: Frame[]): Generator<Frame[]> {
+  let group: Frame[] = [];
+  for (const f of sorted) {
     const first = group[0], last = group.at(-1);
-    if (first && last && (c.offset - (last.offset + last.length) > MAX_GAP || c.offset + c.length - first.offset > MAX_RANGE)) {
+    if (first && last && (f.offset - (last.offset + last.length) > MAX_GAP || f.offset + f.length - first.offset > MAX_RANGE)) {
       yield group;
       group = [];
     }
-    group.push(c);
+    group.push(f);
   }
   if (group.length) yield group;
 }

@@ -14,42 +14,62 @@ export interface WorkerKeys {
 
 export type CodecTask =
   | {
-    op: 'encode';
-    /** Source bytes; chunk i is data[bounds[i], bounds[i+1]). Returned in the result for reuse. */
+    op: 'hash';
+    /** Source bytes; chunk i is data[bounds[i], bounds[i+1]). Returned in the result. */
     data: ArrayBuffer;
     bounds: number[];
-    /** Ids to compare with (32 bytes per chunk): a chunk whose id matches is not encoded. */
+    /** Ids to compare with (32 bytes per chunk): the parent's blocks at the same offsets. */
     skipIds?: ArrayBuffer;
-    detectZero: boolean;
+  }
+  | {
+    op: 'seal';
+    /** As given to (and returned by) 'hash'. */
+    data: ArrayBuffer;
+    bounds: number[];
+    /** The chunks to store, ascending, and their ids (32 bytes each, in that order). */
+    select: number[];
+    ids: ArrayBuffer;
+    /** Consecutive selected chunks share a frame up to this many bytes; 0: one chunk per frame. */
+    frameBytes: number;
     level: number;
-    /** Room for the envelopes: at least data length + ENVELOPE_OVERHEAD per chunk. Returned. */
+    /** Room for the frames; replaced by a larger buffer when too small. Returned. */
     out: ArrayBuffer;
   }
   | {
-    op: 'decode';
-    /** Envelopes, as read from a pack range. Returned for reuse. */
+    op: 'open';
+    /** Frames as read from a pack range. Returned. */
     data: ArrayBuffer;
+    /** Each frame's place in `data` and how many of the wanted ids (in order) it should hold. */
+    frames: { offset: number; length: number; wants: number }[];
     ids: ArrayBuffer;
-    items: { idIndex: number; offset: number; length: number }[];
     /** Report a damaged chunk in `errors` instead of failing the task (verify). */
     tolerant?: boolean;
   };
 
-export interface EncodeResult {
+/** Int8 per chunk in HashResult.kinds. */
+export const ZERO_CHUNK = 0, SAME_AS_SKIP_ID = 1, HASHED = 2;
+
+export interface HashResult {
   data: ArrayBuffer;
-  out: ArrayBuffer;
-  /** 32 bytes per chunk; zero chunks have no id computed. */
+  /** 32 bytes per chunk; zero chunks have none (zero bytes). */
   ids: ArrayBuffer;
-  /** Int32 per chunk: -1 all zeros, 0 matched its skip id (not encoded), else its envelope's length; envelopes lie back to back in `out`. */
-  lengths: ArrayBuffer;
+  kinds: ArrayBuffer;
 }
 
-export interface DecodeResult {
+export interface SealResult {
   data: ArrayBuffer;
-  /** The plaintexts back to back, in item order. */
   out: ArrayBuffer;
-  lengths: number[];
-  /** With `tolerant`: why each damaged chunk failed (its length is 0), null for good ones. */
+  /** Per frame: offset in `out`, length, and how many of the selected chunks (in order) it holds. */
+  frames: number[];
+}
+
+export interface OpenResult {
+  data: ArrayBuffer;
+  /** The frames' plaintexts back to back. */
+  out: ArrayBuffer;
+  /** Per wanted id: offset and length of its plaintext in `out` (length -1: damaged, see errors). */
+  spans: number[];
+  /** With `tolerant`: why each damaged chunk failed, null for good ones. */
   errors?: (string | null)[];
 }
 
@@ -83,13 +103,24 @@ export class CodecPool {
     });
   }
 
-  encode(task: Omit<Extract<CodecTask, { op: 'encode' }>, 'op'>): Promise<EncodeResult> {
-    const transferList = task.skipIds ? [task.data, task.out, task.skipIds] : [task.data, task.out];
-    return unwrap(this.#pool.run({ op: 'encode', ...task } satisfies CodecTask, { transferList }) as Promise<EncodeResult | WorkerFailure>);
+  /** Ids of a batch of chunks, and which are all zeros or equal to the ids to skip. */
+  hash(task: Omit<Extract<CodecTask, { op: 'hash' }>, 'op'>): Promise<HashResult> {
+    const transferList = task.skipIds ? [task.data, task.skipIds] : [task.data];
+    return this.#run({ op: 'hash', ...task }, transferList);
   }
 
-  decode(task: Omit<Extract<CodecTask, { op: 'decode' }>, 'op'>): Promise<DecodeResult> {
-    return unwrap(this.#pool.run({ op: 'decode', ...task } satisfies CodecTask, { transferList: [task.data, task.ids] }) as Promise<DecodeResult | WorkerFailure>);
+  /** Frames (compressed, encrypted) of the selected chunks of a batch. */
+  seal(task: Omit<Extract<CodecTask, { op: 'seal' }>, 'op'>): Promise<SealResult> {
+    return this.#run({ op: 'seal', ...task }, [task.data, task.ids, task.out]);
+  }
+
+  /** The wanted chunks of some frames, decrypted, decompressed and checked against their ids. */
+  open(task: Omit<Extract<CodecTask, { op: 'open' }>, 'op'>): Promise<OpenResult> {
+    return this.#run({ op: 'open', ...task }, [task.data, task.ids]);
+  }
+
+  #run<T extends object>(task: CodecTask, transferList: ArrayBuffer[]): Promise<T> {
+    return unwrap(this.#pool.run(task, { transferList }) as Promise<T | WorkerFailure>);
   }
 
   async close(): Promise<void> {

@@ -1,23 +1,26 @@
 /**
- * Runs in worker threads: hashes, compresses and encrypts chunks for backups, and decrypts and checks
- * them for restores. Buffers arrive and leave by transfer; input buffers go back to the caller for reuse.
+ * Runs in worker threads: hashes chunks and seals them into frames for backups, and opens frames and
+ * checks their chunks for restores. Buffers arrive and leave by transfer; inputs go back to the caller.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { chunkId, decodeChunk, encodeChunkInto, isAllZero } from '../bank/chunk-codec.ts';
+import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
+import { decryptFrame, frameMembers, frameRoom, inflateInto, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
-import type { CodecTask, DecodeResult, EncodeResult, WorkerFailure, WorkerKeys } from './codec-pool.ts';
+import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys } from './codec-pool.ts';
 
 // Top-level await makes require() of this module throw at once, so piscina loads it with import().
 // Loaded with require(esm), Node 24 aborts the whole process (an assertion in
 // CreateRequiredModuleFacade) when a worker is terminated mid-load, as a quick command's pool is.
 const keys = await Promise.resolve(workerData as WorkerKeys);
 
-const bankKeys = { dataKey: Buffer.from(keys.dataKey), idKey: Buffer.from(keys.idKey) };
+const dataKey = Buffer.from(keys.dataKey), idKey = Buffer.from(keys.idKey);
 
-export default function run(task: CodecTask): EncodeResult | DecodeResult | WorkerFailure {
+type Task<Op> = Extract<CodecTask, { op: Op }>;
+
+export default function run(task: CodecTask): HashResult | SealResult | OpenResult | WorkerFailure {
   try {
-    return task.op === 'encode' ? encode(task) : decode(task);
+    return task.op === 'hash' ? hash(task) : task.op === 'seal' ? seal(task) : openFrames(task);
   } catch (err) {
     // Errors lose their class and code crossing threads: send them as values; the pool rebuilds them.
     if (err instanceof CairnError) return { failure: { code: err.code, message: err.message } };
@@ -25,58 +28,139 @@ export default function run(task: CodecTask): EncodeResult | DecodeResult | Work
   }
 }
 
-function encode(task: Extract<CodecTask, { op: 'encode' }>): EncodeResult {
+function hash(task: Task<'hash'>): HashResult {
   const data = new Uint8Array(task.data);
-  const out = new Uint8Array(task.out);
   const n = task.bounds.length - 1;
   const ids = new Uint8Array(n * 32);
-  const lengths = new Int32Array(n);
+  const kinds = new Int8Array(n);
   const skip = task.skipIds ? new Uint8Array(task.skipIds) : undefined;
-  let at = 0;
   for (let i = 0; i < n; i++) {
     const chunk = data.subarray(task.bounds[i], task.bounds[i + 1]);
-    if (task.detectZero && isAllZero(chunk)) {
-      lengths[i] = -1;
+    if (isAllZero(chunk)) {
+      kinds[i] = ZERO_CHUNK;
       continue;
     }
-    const id = chunkId(bankKeys.idKey, chunk);
+    const id = chunkId(idKey, chunk);
     ids.set(id, i * 32);
-    if (skip && Buffer.compare(id, skip.subarray(i * 32, i * 32 + 32)) === 0) continue; // the parent has it at this offset
-    const len = encodeChunkInto(bankKeys.dataKey, id, chunk, task.level, out, at);
-    lengths[i] = len;
-    at += len;
+    kinds[i] = skip && Buffer.compare(id, skip.subarray(i * 32, i * 32 + 32)) === 0 ? SAME_AS_SKIP_ID : HASHED;
   }
-  const result: EncodeResult = { data: task.data, out: task.out, ids: ids.buffer, lengths: lengths.buffer };
-  return transferring(result, [task.data, task.out, ids.buffer, lengths.buffer, ...(task.skipIds ? [task.skipIds] : [])]);
+  const result: HashResult = { data: task.data, ids: ids.buffer, kinds: kinds.buffer };
+  return transferring(result, [task.data, ids.buffer, kinds.buffer, ...(task.skipIds ? [task.skipIds] : [])]);
 }
 
-function decode(task: Extract<CodecTask, { op: 'decode' }>): DecodeResult {
-  const data = new Uint8Array(task.data);
+function seal(task: Task<'seal'>): SealResult {
+  const data = new Uint8Array(task.data), ids = new Uint8Array(task.ids);
+  const groups: FrameMember[][] = [];
+  let group: FrameMember[] = [], raw = 0, room = 0;
+  const close = (): void => {
+    if (group.length === 0) return;
+    groups.push(group);
+    room += frameRoom(group.length, raw);
+    group = [];
+    raw = 0;
+  };
+  for (const [k, i] of task.select.entries()) {
+    const member = { id: ids.subarray(k * 32, k * 32 + 32), data: data.subarray(task.bounds[i], task.bounds[i + 1]) };
+    if (group.length > 0 && raw + member.data.length > task.frameBytes) close();
+    group.push(member);
+    raw += member.data.length;
+  }
+  close();
+  const out = task.out.byteLength >= room ? task.out : new ArrayBuffer(room);
+  const target = new Uint8Array(out);
+  const frames: number[] = [];
+  let at = 0;
+  for (const members of groups) {
+    const length = sealFrame(dataKey, members, task.level, target, at);
+    frames.push(at, length, members.length);
+    at += length;
+  }
+  const result: SealResult = { data: task.data, out, frames };
+  return transferring(result, [task.data, out, task.ids]);
+}
+
+function openFrames(task: Task<'open'>): OpenResult {
+  const data = new Uint8Array(task.data), ids = new Uint8Array(task.ids);
   const errors: (string | null)[] = [];
-  const plains = task.items.map((item) => {
+  const spans: number[] = [];
+  const fail = (err: unknown, wants: number): void => {
+    if (!task.tolerant || !(err instanceof CairnError)) throw err;
+    for (let i = 0; i < wants; i++) {
+      spans.push(0, -1);
+      errors.push(err.message);
+    }
+  };
+  // Decrypt every frame first: their sizes give the one output buffer the plaintexts go into.
+  let want = 0, total = 0;
+  const sealed = task.frames.map((f) => {
+    const what = `the frame holding chunk ${hex(ids, want)}`;
+    want += f.wants;
     try {
-      const plain = decodeChunk(bankKeys, new Uint8Array(task.ids, item.idIndex * 32, 32), data.subarray(item.offset, item.offset + item.length));
-      errors.push(null);
-      return plain;
+      const s = decryptFrame(dataKey, data.subarray(f.offset, f.offset + f.length), what);
+      total += s.size;
+      return { what, s };
     } catch (err) {
-      if (!task.tolerant) throw err;
-      errors.push((err as Error).message);
-      return EMPTY;
+      if (!task.tolerant || !(err instanceof CairnError)) throw err;
+      return { what, error: err };
     }
   });
-  const out = Buffer.allocUnsafeSlow(plains.reduce((n, p) => n + p.length, 0));
+  const out = Buffer.allocUnsafeSlow(total);
   let at = 0;
-  const lengths = plains.map((p) => {
-    const length = p.copy(out, at);
-    at += length;
-    freeNow(p); // empties p: its length was taken first
-    return length;
-  });
-  const result: DecodeResult = { data: task.data, out: out.buffer, lengths, ...(task.tolerant ? { errors } : {}) };
-  return transferring(result, [task.data, result.out]);
+  want = 0;
+  for (const [k, f] of task.frames.entries()) {
+    const frame = sealed[k]!;
+    const first = want;
+    want += f.wants;
+    if (!frame.s) {
+      fail(frame.error, f.wants);
+      continue;
+    }
+    const start = at;
+    at += frame.s.size;
+    let members: MemberSpan[];
+    try {
+      members = placeFrame(frame.s, out, start, frame.what);
+    } catch (err) {
+      fail(err, f.wants);
+      continue;
+    }
+    const find = memberFinder(members);
+    for (let w = first; w < want; w++) {
+      const id = ids.subarray(w * 32, w * 32 + 32);
+      try {
+        const m = find(id);
+        if (!m) throw new CairnError('corrupt', `chunk ${hex(ids, w)} is not in the frame its index names (damaged, or a frame swapped into its place)`);
+        checkChunk(idKey, id, out.subarray(start + m.offset, start + m.offset + m.length));
+        spans.push(start + m.offset, m.length);
+        errors.push(null);
+      } catch (err) {
+        fail(err, 1);
+      }
+    }
+  }
+  const result: OpenResult = { data: task.data, out: out.buffer, spans, ...(task.tolerant ? { errors } : {}) };
+  return transferring(result, [task.data, out.buffer]);
 }
 
-const EMPTY = Buffer.alloc(0);
+function placeFrame(sealed: SealedBody, out: Buffer, at: number, what: string): MemberSpan[] {
+  try {
+    inflateInto(sealed, out, at, what);
+  } finally {
+    freeNow(sealed.body); // decrypted, now inflated or copied: free it before the next frame allocates
+  }
+  return frameMembers(out.subarray(at, at + sealed.size), what);
+}
+
+/** Looks members up by id: a scan for the usual handful, a map for frames of many small files. */
+function memberFinder(members: MemberSpan[]): (id: Uint8Array) => MemberSpan | undefined {
+  if (members.length <= 32) return (id) => members.find((m) => m.id.equals(id));
+  const byId = new Map(members.map((m) => [m.id.toString('latin1'), m]));
+  return (id) => byId.get(Buffer.from(id.buffer, id.byteOffset, 32).toString('latin1'));
+}
+
+function hex(ids: Uint8Array, i: number): string {
+  return Buffer.from(ids.buffer, ids.byteOffset + i * 32, 32).toString('hex');
+}
 
 /** Piscina transfers the listed buffers of a result wrapped this way instead of cloning them. */
 function transferring<T extends object>(value: T, buffers: ArrayBuffer[]): T {

@@ -2,18 +2,19 @@
  * Turns a sequence of objects (one stream, or the contents of many files) into stored chunks.
  *
  * Bytes are staged in a buffer, cut with content-defined chunking (a cut is always made at the end
- * of an object), and each full staging buffer goes to the codec pool as one task, so a thousand
- * small files cost a few tasks rather than a thousand. Results come back out of order; the sink
+ * of an object), and each full staging buffer goes to the codec pool as one batch, so a thousand
+ * small files cost a few tasks rather than a thousand, and their new chunks share frames. Results come back out of order; the sink
  * receives chunk refs and object ends strictly in order, which lets callers write index pages and
  * catalogs as they go, with memory bounded by the staging buffers in flight.
  */
 import type { BackupSession } from '../bank/backup-session.ts';
-import { ENVELOPE_OVERHEAD } from '../bank/envelope.ts';
+import { FRAME_TARGET_BYTES } from '../bank/frame.ts';
 import { ZERO_ID, type DynamicEntry } from '../bank/index-pages.ts';
 import type { ChunkType } from '../bank/pack-format.ts';
 import { BufferPool } from './buffer-pool.ts';
 import type { CdcChunker } from './cdc-chunker.ts';
-import type { CodecPool, EncodeResult } from './codec-pool.ts';
+import { ZERO_CHUNK, type CodecPool } from './codec-pool.ts';
+import { ChunkStorer, type StoredBatch } from './chunk-storer.ts';
 import type { Limiter } from './limiter.ts';
 
 export interface ContentSink {
@@ -25,20 +26,16 @@ interface Batch {
   done: boolean;
   objects: number[];
   sizes: number[];
-  result?: EncodeResult;
+  stored?: StoredBatch;
   ends: number[];
 }
 
 export class ContentWriter {
-  readonly #session: BackupSession;
-  readonly #pool: CodecPool;
   readonly #chunker: CdcChunker;
   readonly #sink: ContentSink;
   readonly #limiter: Limiter;
-  readonly #type: ChunkType;
-  readonly #level: number;
+  readonly #storer: ChunkStorer;
   readonly #stages: BufferPool;
-  readonly #outs: BufferPool;
   readonly #queue: Batch[] = [];
   #drain: Promise<void> = Promise.resolve();
   #stage: Uint8Array;
@@ -52,17 +49,16 @@ export class ContentWriter {
   storedBytes = 0;
 
   constructor(session: BackupSession, pool: CodecPool, chunker: CdcChunker, sink: ContentSink, options: { limiter: Limiter; type: ChunkType; level: number }) {
-    this.#session = session;
-    this.#pool = pool;
     this.#chunker = chunker;
     this.#sink = sink;
     this.#limiter = options.limiter;
-    this.#type = options.type;
-    this.#level = options.level;
     const size = Math.max(4 << 20, 3 * chunker.maxSize);
     this.#stages = new BufferPool(size);
-    // Worst case every chunk is the minimum size and incompressible.
-    this.#outs = new BufferPool(size + Math.ceil(size / Math.min(chunker.minSize, 4096) + 1) * ENVELOPE_OVERHEAD);
+    // Metadata chunks get frames of their own: they are read one at a time.
+    this.#storer = new ChunkStorer(session, pool, {
+      type: options.type, level: options.level, frameBytes: options.type === 'data' ? FRAME_TARGET_BYTES : 0,
+      batchBytes: size, batchChunks: Math.ceil(size / chunker.minSize) + 1,
+    });
     this.#stage = new Uint8Array(this.#stages.take());
   }
 
@@ -130,8 +126,9 @@ export class ContentWriter {
       return;
     }
     await this.#limiter.run(async () => {
-      batch.result = await this.#pool.encode({ data: full.buffer as ArrayBuffer, bounds, detectZero: true, level: this.#level, out: this.#outs.take() });
-      this.#stages.give(batch.result.data);
+      batch.stored = await this.#storer.store(full.buffer as ArrayBuffer, bounds);
+      this.#stages.give(batch.stored.data);
+      this.storedBytes += batch.stored.storedBytes;
       this.#complete(batch);
       await this.#drain;
     });
@@ -145,24 +142,12 @@ export class ContentWriter {
   }
 
   async #emit(batch: Batch): Promise<void> {
-    const r = batch.result;
+    const r = batch.stored;
     if (r) {
-      const ids = new Uint8Array(r.ids), lengths = new Int32Array(r.lengths), out = new Uint8Array(r.out);
-      let at = 0;
       for (let i = 0; i < batch.sizes.length; i++) {
-        const len = lengths[i]!, size = batch.sizes[i]!;
-        let id: Buffer = ZERO_ID;
-        if (len >= 0) {
-          id = Buffer.from(ids.subarray(i * 32, i * 32 + 32));
-          if (len > 0) {
-            await this.#session.store(this.#type, id, out.subarray(at, at + len), size);
-            at += len;
-          }
-          this.storedBytes += this.#session.storedLength(id);
-        }
-        await this.#sink.chunk(batch.objects[i]!, { id, size });
+        const id = r.kinds[i] === ZERO_CHUNK ? ZERO_ID : Buffer.from(r.ids.subarray(i * 32, i * 32 + 32));
+        await this.#sink.chunk(batch.objects[i]!, { id, size: batch.sizes[i]! });
       }
-      this.#outs.give(r.out);
     }
     for (const o of batch.ends) await this.#sink.end(o);
   }

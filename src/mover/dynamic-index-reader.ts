@@ -33,7 +33,6 @@ export async function* readEntries(bank: Bank, pool: CodecPool, index: ChunkInde
       for (const { plain, tags } of chunks) for (const t of tags) got.set(t, plain);
       return Promise.resolve();
     });
-    await limiter.drain();
     for (const [tag, e] of window.entries()) {
       const plain = isZeroId(e.id) ? Buffer.alloc(e.size) : got.get(tag)!;
       if (plain.length !== e.size) throw new CairnError('corrupt', `chunk ${e.id.toString('hex')} holds ${plain.length} bytes, its index says ${e.size}`);

@@ -9,11 +9,13 @@ import type { Bank } from '../bank/bank.ts';
 import type { Manifest } from '../bank/manifest.ts';
 import { catalogEntries } from '../bank/references.ts';
 import type { CodecPool } from './codec-pool.ts';
+import { ContentPrefetcher } from './content-prefetcher.ts';
 import { readEntries } from './dynamic-index-reader.ts';
+import { Limiter } from './limiter.ts';
 import { createTreeWriter, selectEntries, type RestoreWarning } from './files/restore-tree.ts';
 
 const SMALL_FILE = 1 << 20;
-const LOOKAHEAD_ENTRIES = 256;
+const LOOKAHEAD_ENTRIES = 1024;
 const LOOKAHEAD_BYTES = 32 << 20;
 
 export interface FilesRestoreResult {
@@ -27,13 +29,14 @@ export async function restoreFiles(bank: Bank, pool: CodecPool, m: Manifest, tar
   const tree = m.index;
   const index = await bank.loadIndex();
   const meter = new ProgressMeter('restore', includes.length ? 0 : m.sourceBytes, onProgress);
-  // Small files' contents are fetched ahead, several at once, while the writer works through the
+  // Small files' contents are fetched ahead, many in one fetch, while the writer works through the
   // entries in order: one file at a time would wait for a range read and a decode round trip each.
   const prefetched = new WeakMap<FileEntry, Promise<Buffer[]>>();
+  const prefetcher = new ContentPrefetcher(bank, pool, index, new Limiter(pool.threads * 2 + 2));
   const writer = await createTreeWriter(target, {
     content: (entry: FileEntry) => {
       const ready = prefetched.get(entry);
-      return ready ? fromPrefetch(ready) : contentOf(entry);
+      return ready ? ready.then(counted) : contentOf(entry);
     },
     ...(onWarning ? { onWarning } : {}),
   });
@@ -44,16 +47,9 @@ export async function restoreFiles(bank: Bank, pool: CodecPool, m: Manifest, tar
       yield plain;
     }
   }
-  async function* fromPrefetch(ready: Promise<Buffer[]>): AsyncGenerator<Uint8Array> {
-    for (const plain of await ready) {
-      meter.add(plain.length);
-      yield plain;
-    }
-  }
-  const fetchWhole = async (entry: FileEntry): Promise<Buffer[]> => {
-    const out: Buffer[] = [];
-    for await (const plain of readEntries(bank, pool, index, refsOf(entry))) out.push(plain);
-    return out;
+  const counted = (content: Buffer[]): Buffer[] => {
+    for (const plain of content) meter.add(plain.length);
+    return content;
   };
 
   let unmatched: Buffer[] = [];
@@ -62,13 +58,16 @@ export async function restoreFiles(bank: Bank, pool: CodecPool, m: Manifest, tar
   let aheadBytes = 0;
   const writeHead = async (): Promise<void> => {
     const entry = queue.shift()!;
-    if (prefetched.has(entry)) aheadBytes -= entry.size;
+    if (prefetched.has(entry)) {
+      aheadBytes -= entry.size;
+      prefetcher.need(entry);
+    }
     await writer.add(entry);
   };
   for await (const entry of selected) {
     if (includes.length && entry.type === 'file') meter.totalBytes += entry.size;
     if (entry.type === 'file' && !entry.hardlinkTo && entry.size <= SMALL_FILE && entry.content?.length) {
-      const ready = fetchWhole(entry);
+      const ready = prefetcher.fetch(entry, entry.content);
       ready.catch(() => undefined); // awaited by the writer; failing early must not be unhandled
       prefetched.set(entry, ready);
       aheadBytes += entry.size;

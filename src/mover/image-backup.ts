@@ -5,7 +5,7 @@
  *   hole   — outside the source's data extents: the zero id, nothing read;
  *   clean  — data the caller says did not change since the parent (dirty extents given): the parent's id;
  *   read   — everything else: read, hashed in the pool, compared with the parent's id at the same offset,
- *            and stored only when the bank does not have it yet.
+ *            and stored only when the bank does not have it yet; the new blocks of a batch share a frame.
  * Without dirty extents every data block is read: "forever incremental" still writes only new chunks.
  * Reads, hashing and uploads overlap; memory is bounded by the limiter and the pack writer.
  */
@@ -16,11 +16,11 @@ import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import { BackupSession } from '../bank/backup-session.ts';
 import type { Bank } from '../bank/bank.ts';
 import { isZeroId } from '../bank/index-pages.ts';
-import { encodeChunk } from '../bank/chunk-codec.ts';
+import { FRAME_TARGET_BYTES } from '../bank/frame.ts';
 import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
-import { ENVELOPE_OVERHEAD } from '../bank/envelope.ts';
 import { BufferPool } from './buffer-pool.ts';
-import type { CodecPool, EncodeResult } from './codec-pool.ts';
+import type { CodecPool } from './codec-pool.ts';
+import { ChunkStorer } from './chunk-storer.ts';
 import { Limiter } from './limiter.ts';
 import { dataExtents, describeSource } from './source-extents.ts';
 
@@ -35,8 +35,8 @@ export interface ImageBackupRequest {
 }
 
 const HOLE = 0, CLEAN = 1, READ = 2;
-// Per encode task: 16 blocks (of the default 64 KiB) amortize the message to the worker; larger batches only add memory
-// (each batch in flight holds its read and its output buffer).
+// Per batch: 16 blocks (of the default 64 KiB) amortize the messages to the workers, and the new ones compress
+// together as one frame; larger batches only add memory (each batch in flight holds its read and its frames).
 const BATCH_BYTES = 1 << 20;
 
 interface PageState {
@@ -60,7 +60,11 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
   const fh = await open(req.path, 'r');
   const meter = new ProgressMeter('backup', 0, req.onProgress);
   const limiter = new Limiter(pool.threads * 2 + 1);
-  const buffers = new BatchBuffers(bs);
+  const batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / bs));
+  const reads = new BufferPool(batchBlocks * bs);
+  const storer = new ChunkStorer(session, pool, {
+    type: 'data', level: bank.chunking.compressionLevel, frameBytes: FRAME_TARGET_BYTES, batchBytes: batchBlocks * bs, batchChunks: batchBlocks,
+  });
   let readBytes = 0, storedBytes = 0;
   try {
     const plans = planPages(info.size, bs, perPage, dataList, dirty);
@@ -93,10 +97,9 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
           const first = run, count = i - run;
           page.pending++;
           await limiter.run(async () => {
-            const r = await encodeBatch(fh, pool, bank, buffers, page, p * perPage + first, first, count, info.size);
-            const stored = await storeBatch(session, buffers, page, first, r);
+            const r = await backupBatch(fh, storer, reads, page, { block: p * perPage + first, first, count, blockSize: bs, size: info.size });
             readBytes += r.read;
-            storedBytes += stored; // added after the await: `x += await f()` would lose concurrent updates
+            storedBytes += r.stored; // added after the await: `x += await f()` would lose concurrent updates
             meter.add(r.read);
             await finishPage();
           });
@@ -183,81 +186,39 @@ function intersect(a: readonly Extent[], b: readonly Extent[]): Extent[] {
   return out;
 }
 
-interface Batch {
-  read: number;
-  result: EncodeResult;
-  rawLengths: number[];
-  /** Where each block starts in result.data. */
-  offsets: number[];
+interface BatchPlace {
+  /** First block of the batch in the image, and in its page. */
+  block: number;
+  first: number;
+  count: number;
+  blockSize: number;
+  size: number;
 }
 
-/** Buffers for reading and encoding, reused across batches. */
-class BatchBuffers {
-  readonly reads: BufferPool;
-  readonly outs: BufferPool;
-  constructor(blockSize: number) {
-    const blocks = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
-    this.reads = new BufferPool(blocks * blockSize);
-    this.outs = new BufferPool(blocks * (blockSize + ENVELOPE_OVERHEAD));
-  }
-  release(r: EncodeResult): void {
-    this.reads.give(r.data);
-    this.outs.give(r.out);
-  }
-}
-
-async function encodeBatch(fh: FileHandle, pool: CodecPool, bank: Bank, buffers: BatchBuffers, page: PageState, block: number, first: number, count: number, size: number): Promise<Batch> {
-  const bs = bank.chunking.imageBlockSize;
+/** Reads `count` blocks, stores those the bank lacks, and records their ids in the page. */
+async function backupBatch(fh: FileHandle, storer: ChunkStorer, reads: BufferPool, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
+  const { block, first, count, blockSize: bs, size } = at;
   const offset = block * bs;
   const length = Math.min(count * bs, size - offset);
-  const data = buffers.reads.take();
+  const data = reads.take();
   const buf = new Uint8Array(data, 0, length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
     if (bytesRead === 0) {
-      buffers.reads.give(data);
+      reads.give(data);
       throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
     }
     got += bytesRead;
   }
   const bounds: number[] = [];
-  const rawLengths: number[] = [];
-  for (let i = 0; i < count; i++) {
-    bounds.push(i * bs);
-    rawLengths.push(Math.min(bs, length - i * bs));
-  }
+  for (let i = 0; i < count; i++) bounds.push(i * bs);
   bounds.push(length);
   const skipIds = page.parent ? new Uint8Array(page.parent.subarray(first * 32, (first + count) * 32)).buffer : undefined;
-  const result = await pool.encode({ data, bounds, ...(skipIds ? { skipIds } : {}), detectZero: true, level: bank.chunking.compressionLevel, out: buffers.outs.take() });
-  return { read: length, result, rawLengths, offsets: bounds.slice(0, -1) };
-}
-
-async function storeBatch(session: BackupSession, buffers: BatchBuffers, page: PageState, first: number, batch: Batch): Promise<number> {
-  const { result, rawLengths } = batch;
-  const ids = new Uint8Array(result.ids), lengths = new Int32Array(result.lengths), out = new Uint8Array(result.out);
-  let stored = 0, at = 0;
-  try {
-    for (let i = 0; i < lengths.length; i++) {
-      const len = lengths[i]!;
-      if (len < 0) continue;
-      const id = ids.subarray(i * 32, i * 32 + 32);
-      page.entries.set(id, (first + i) * 32);
-      if (len > 0) {
-        await session.store('data', id, out.subarray(at, at + len), rawLengths[i]!);
-        at += len;
-      } else if (!session.index.has(id)) {
-        // Same as the parent's block, but in a pack a GC has condemned: store it again.
-        const plain = new Uint8Array(result.data, batch.offsets[i], rawLengths[i]);
-        const envelope = encodeChunk(session.bank.keys.dataKey, id, plain, session.bank.chunking.compressionLevel);
-        await session.store('data', id, envelope, plain.length);
-      }
-      stored += session.storedLength(id);
-    }
-  } finally {
-    buffers.release(result);
-  }
-  return stored;
+  const batch = await storer.store(data, bounds, skipIds);
+  reads.give(batch.data);
+  page.entries.set(batch.ids, first * 32);
+  return { read: length, stored: batch.storedBytes };
 }
 
 /** The parent's page sized to this page's entries: images may grow or shrink between checkpoints. */

@@ -37,7 +37,9 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     if (!device) await fh.truncate(idx.size);
     const index = await bank.loadIndex();
     const limiter = new Limiter(pool.threads + 2);
+    const writes = new Serial();
     const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
+    let previous: Promise<void> = Promise.resolve();
     for (let w = 0; w < idx.pages.length; w += WINDOW_PAGES) {
       const wants: ChunkWant[] = [];
       for (let p = w; p < Math.min(w + WINDOW_PAGES, idx.pages.length); p++) {
@@ -60,16 +62,21 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           }
         }
       }
-      await fetchChunks(bank, pool, index, limiter, wants, async (chunks) => {
+      const current = fetchChunks(bank, pool, index, limiter, wants, async (chunks) => {
         for (const run of contiguousRuns(chunks, idx.blockSize)) {
-          await writeAll(fh, run.bytes, run.block * idx.blockSize);
+          await writes.run(() => writeAll(fh, run.bytes, run.block * idx.blockSize));
           written += run.bytes.length;
           meter.add(run.bytes.length);
         }
         // Written and not needed any more: free the decode buffer now rather than at the next GC.
         for (const { plain } of chunks) freeNow(plain);
       });
+      current.catch(() => undefined); // awaited below, after the window before it
+      // One window is fetched while the next one's pages are read.
+      await previous;
+      previous = current;
     }
+    await previous;
     await limiter.drain();
     await fh.sync();
     await fh.close();
@@ -116,4 +123,14 @@ async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Prom
 
 async function writeZeros(fh: FileHandle, zeros: Buffer, from: number, to: number): Promise<void> {
   for (let at = from; at < to; at += zeros.length) await writeAll(fh, zeros.subarray(0, Math.min(zeros.length, to - at)), at);
+}
+
+/** Runs tasks one at a time: concurrent writes to one file only contend for its inode lock. */
+class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
 }

@@ -31,16 +31,23 @@
  */
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
-import { constants, fchmodSync, fchownSync, futimesSync } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync, closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync,
+  lutimesSync, mkdirSync, openSync, renameSync, symlinkSync, unlinkSync, utimesSync, writevSync,
+} from 'node:fs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
 import type { FileEntry } from '../../core/file-entry.ts';
 import { isSafePath } from '../../bank/entry-codec.ts';
+import { BlockRuns, type WriteRun } from './block-runs.ts';
 
-/** The content of a regular-file entry, in order (for example the entry's chunks, fetched). */
-export type ContentSource = (entry: FileEntry) => AsyncIterable<Uint8Array>;
+/**
+ * The content of a regular-file entry, in order (for example the entry's chunks, fetched): as it
+ * arrives, or all of it at once (small files, fetched ahead), which is written with synchronous calls.
+ */
+export type ContentSource = (entry: FileEntry) => AsyncIterable<Uint8Array> | Promise<readonly Uint8Array[]>;
 
 export interface TreeWriterOptions {
   /** Called for each regular file that must be written (not for hard links that are linked). */
@@ -78,10 +85,8 @@ export interface RestoreSummary {
   skipped: number;
 }
 
-const BLOCK = 64 * 1024;
-const MAX_RUN = 16;
-const ZERO_BLOCK = Buffer.alloc(BLOCK);
 const SLASH = Buffer.from('/');
+const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Creates `targetDir` if needed and returns a writer for it; call finish() at the end. */
 export async function createTreeWriter(targetDir: string, options: TreeWriterOptions): Promise<TreeWriter> {
@@ -139,7 +144,7 @@ export class TreeWriter {
     if (parent.length > 0 && !this.#open.some((d) => d.path.equals(parent))) {
       return this.#skip(entry, 'its parent directory was not restored');
     }
-    while (this.#open.length > 0 && !this.#open.at(-1)!.path.equals(parent)) await this.#closeDir(this.#open.pop()!);
+    while (this.#open.length > 0 && !this.#open.at(-1)!.path.equals(parent)) this.#closeDir(this.#open.pop()!);
     const abs = Buffer.concat([this.#target, SLASH, entry.path]);
     const restored = await this.#restore(entry, abs);
     if (!restored) return;
@@ -151,7 +156,7 @@ export class TreeWriter {
   async finish(): Promise<RestoreSummary> {
     if (this.#finished) return this.#summary;
     this.#finished = true;
-    while (this.#open.length > 0) await this.#closeDir(this.#open.pop()!);
+    while (this.#open.length > 0) this.#closeDir(this.#open.pop()!);
     try {
       if (this.#dumpFile || this.#dump.length > 0) await this.#applyXattrs();
     } finally {
@@ -163,7 +168,7 @@ export class TreeWriter {
 
   async #restore(entry: FileEntry, abs: Buffer): Promise<'made' | 'linked' | undefined> {
     if (entry.hardlinkTo && entry.type !== 'dir') {
-      const linked = await this.#link(entry, abs);
+      const linked = this.#link(entry, abs);
       if (linked !== 'copy') return linked;
     }
     const made = await this.#make(entry, abs);
@@ -172,14 +177,14 @@ export class TreeWriter {
   }
 
   /** Links a later path of an inode to the restored first one; 'copy' when it must be made anew. */
-  async #link(entry: FileEntry, abs: Buffer): Promise<'linked' | 'copy' | undefined> {
+  #link(entry: FileEntry, abs: Buffer): 'linked' | 'copy' | undefined {
     const first = this.#links.get(entry.hardlinkTo!.toString('latin1'));
     if (!first) {
       this.#warn({ code: 'hardlink-copied', path: entry.path, message: `${entry.hardlinkTo!.toString()} was not restored; made as a copy` });
       return 'copy';
     }
     try {
-      return (await this.#replacing(entry, abs, () => link(first, abs).then(() => true))) ? 'linked' : undefined;
+      return this.#replacing(entry, abs, () => { linkSync(first, abs); return true; }) ? 'linked' : undefined;
     } catch (err) {
       this.#warn({ code: 'hardlink-copied', path: entry.path, message: `cannot link to ${first.toString()} (${errnoOf(err)}); made as a copy` });
       return 'copy';
@@ -190,14 +195,14 @@ export class TreeWriter {
   async #make(entry: FileEntry, abs: Buffer): Promise<boolean> {
     switch (entry.type) {
       case 'dir':
-        await this.#makeDir(abs);
+        this.#makeDir(abs);
         this.#open.push({ path: entry.path, entry });
         return true;
       case 'file':
         return this.#writeFile(entry, abs);
       case 'symlink':
-        if (!(await this.#replacing(entry, abs, () => symlink(entry.target ?? Buffer.alloc(0), abs).then(() => true)))) return false;
-        await this.#applyMetadata(entry, abs, { chmod: false });
+        if (!this.#replacing(entry, abs, () => { symlinkSync(entry.target ?? Buffer.alloc(0), abs); return true; })) return false;
+        this.#applyMetadata(entry, abs, { chmod: false });
         return true;
       case 'fifo':
         return this.#makeNode(entry, abs, 'mkfifo', ['-m', '600']);
@@ -213,57 +218,73 @@ export class TreeWriter {
     }
   }
 
+  /**
+   * Writes a regular file. Every call is synchronous: each takes microseconds (the page cache takes
+   * the data), while an asynchronous one is a thread-pool round trip, and a tree has tens of
+   * thousands of small files. Only waiting for content that is still being fetched is asynchronous.
+   */
   async #writeFile(entry: FileEntry, abs: Buffer): Promise<boolean> {
-    const fh = await this.#replacing(entry, abs, () => open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
-    if (!fh) return false;
+    const content = this.#content(entry);
+    const fd = this.#replacing(entry, abs, () => openSync(abs, NEW_FILE, 0o600));
+    if (fd === undefined) return false;
     try {
-      const length = await writeContent(fh, this.#content(entry), this.#sparse);
-      this.#summary.bytes += length;
-      if (length !== entry.size) this.#warn({ code: 'size', path: entry.path, message: `content has ${length} bytes, the entry says ${entry.size}` });
-      // Synchronous on purpose: three calls on an open descriptor take microseconds, while each
-      // asynchronous one is a thread-pool round trip, and a tree has tens of thousands of files.
-      await this.#tryMetadata(entry, () => {
-        if (this.#owner) fchownSync(fh.fd, entry.uid, entry.gid);
-        fchmodSync(fh.fd, entry.mode);
-        const t = seconds(entry.mtimeNs);
-        futimesSync(fh.fd, t, t);
-        return Promise.resolve();
-      });
+      const blocks = new BlockRuns(this.#sparse);
+      if (content instanceof Promise) {
+        for (const chunk of await content) for (const run of blocks.push(chunk)) writeRunSync(fd, run);
+      } else {
+        for await (const chunk of content) for (const run of blocks.push(chunk)) writeRunSync(fd, run);
+      }
+      const end = blocks.end();
+      for (const run of end.runs) writeRunSync(fd, run);
+      if (end.endsInHole) ftruncateSync(fd, end.length);
+      this.#finishFile(entry, fd, end.length);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return true;
   }
 
+  /** Owner, mode and times on the open file. */
+  #finishFile(entry: FileEntry, fd: number, length: number): void {
+    this.#summary.bytes += length;
+    if (length !== entry.size) this.#warn({ code: 'size', path: entry.path, message: `content has ${length} bytes, the entry says ${entry.size}` });
+    this.#tryMetadata(entry, () => {
+      if (this.#owner) fchownSync(fd, entry.uid, entry.gid);
+      fchmodSync(fd, entry.mode);
+      const t = seconds(entry.mtimeNs);
+      futimesSync(fd, t, t);
+    });
+  }
+
   /** Makes the directory, or keeps one that exists; anything else in the way is replaced. */
-  async #makeDir(abs: Buffer): Promise<void> {
+  #makeDir(abs: Buffer): void {
     try {
-      await mkdir(abs, 0o700);
+      mkdirSync(abs, 0o700);
       return;
     } catch (err) {
       if (errnoOf(err) !== 'EEXIST') throw err;
     }
-    if ((await lstat(abs)).isDirectory()) return;
-    await unlink(abs);
-    await mkdir(abs, 0o700);
+    if (lstatSync(abs).isDirectory()) return;
+    unlinkSync(abs);
+    mkdirSync(abs, 0o700);
   }
 
   /**
-   * Runs `make` (which creates `abs` exclusively and returns something truthy); when something is
-   * in the way, removes it and tries once more. A directory in the way is kept and the entry
-   * skipped (undefined).
+   * Runs `make` (which creates `abs` exclusively and returns a value); when something is in the
+   * way, removes it and tries once more. A directory in the way is kept and the entry skipped
+   * (undefined).
    */
-  async #replacing<T extends object | true>(entry: FileEntry, abs: Buffer, make: () => Promise<T>): Promise<T | undefined> {
+  #replacing<T>(entry: FileEntry, abs: Buffer, make: () => T): T | undefined {
     try {
-      return await make();
+      return make();
     } catch (err) {
       if (errnoOf(err) !== 'EEXIST') throw err;
     }
-    if ((await lstat(abs)).isDirectory()) {
+    if (lstatSync(abs).isDirectory()) {
       this.#skip(entry, 'a directory is in the way');
       return undefined;
     }
-    await unlink(abs);
+    unlinkSync(abs);
     return make();
   }
 
@@ -276,37 +297,37 @@ export class TreeWriter {
       return false;
     }
     try {
-      await rename(tmp, abs);
+      renameSync(tmp, abs);
     } catch (err) {
-      await unlink(tmp);
+      unlinkSync(tmp);
       if (errnoOf(err) === 'EISDIR' || errnoOf(err) === 'ENOTEMPTY' || errnoOf(err) === 'EEXIST') {
         this.#skip(entry, 'a directory is in the way');
         return false;
       }
       throw err;
     }
-    await this.#applyMetadata(entry, abs, { chmod: true });
+    this.#applyMetadata(entry, abs, { chmod: true });
     return true;
   }
 
-  async #closeDir(dir: OpenDir): Promise<void> {
-    await this.#applyMetadata(dir.entry, Buffer.concat([this.#target, SLASH, dir.path]), { chmod: true });
+  #closeDir(dir: OpenDir): void {
+    this.#applyMetadata(dir.entry, Buffer.concat([this.#target, SLASH, dir.path]), { chmod: true });
   }
 
   /** Owner, mode and times by path, never following a final symlink (there is no lchmod). */
-  async #applyMetadata(entry: FileEntry, abs: Buffer, how: { chmod: boolean }): Promise<void> {
-    await this.#tryMetadata(entry, async () => {
-      if (this.#owner) await lchown(abs, entry.uid, entry.gid);
-      if (how.chmod) await chmod(abs, entry.mode);
+  #applyMetadata(entry: FileEntry, abs: Buffer, how: { chmod: boolean }): void {
+    this.#tryMetadata(entry, () => {
+      if (this.#owner) lchownSync(abs, entry.uid, entry.gid);
+      if (how.chmod) chmodSync(abs, entry.mode);
       const t = seconds(entry.mtimeNs);
-      if (entry.type === 'dir') await utimes(abs, t, t);
-      else await lutimes(abs, t, t);
+      if (entry.type === 'dir') utimesSync(abs, t, t);
+      else lutimesSync(abs, t, t);
     });
   }
 
-  async #tryMetadata(entry: FileEntry, apply: () => Promise<void>): Promise<void> {
+  #tryMetadata(entry: FileEntry, apply: () => void): void {
     try {
-      await apply();
+      apply();
     } catch (err) {
       const code = errnoOf(err);
       if (code !== 'EPERM' && code !== 'EACCES' && code !== 'EINVAL') throw err;
@@ -354,50 +375,17 @@ export class TreeWriter {
   }
 }
 
-/**
- * Writes `content` to `fh` from offset 0 and returns its length; the caller truncates to it.
- * With `sparse`, all-zero blocks at 64 KiB-aligned offsets are not written (left as holes).
- */
-async function writeContent(fh: FileHandle, content: AsyncIterable<Uint8Array>, sparse: boolean): Promise<number> {
-  let block = Buffer.allocUnsafe(BLOCK);
-  let fill = 0;
-  let offset = 0; // file offset of `block`
-  let run: Buffer[] = []; // consecutive blocks not yet written, starting at runStart
-  let runStart = 0;
-  const flush = async (): Promise<void> => {
-    if (run.length > 0) await fh.writev(run, runStart);
-    run = [];
-  };
-  const emit = async (bytes: Buffer): Promise<void> => {
-    if (sparse && bytes.length === BLOCK && bytes.equals(ZERO_BLOCK)) {
-      await flush();
-    } else {
-      if (run.length === 0) runStart = offset;
-      run.push(bytes);
-      if (run.length >= MAX_RUN) await flush();
-    }
-    offset += bytes.length;
-  };
-  for await (const chunk of content) {
-    let pos = 0;
-    while (pos < chunk.length) {
-      const n = Math.min(BLOCK - fill, chunk.length - pos);
-      block.set(chunk.subarray(pos, pos + n), fill);
-      fill += n;
-      pos += n;
-      if (fill === BLOCK) {
-        await emit(block);
-        block = Buffer.allocUnsafe(BLOCK);
-        fill = 0;
-      }
-    }
+/** Writes a run whole: writev may write less than asked (a signal, a full disk) and is then continued. */
+function writeRunSync(fd: number, run: WriteRun): void {
+  let buffers = run.buffers, offset = run.offset;
+  for (;;) {
+    const n = writevSync(fd, buffers, offset);
+    offset += n;
+    let k = 0, skip = n;
+    while (k < buffers.length && skip >= buffers[k]!.length) skip -= buffers[k++]!.length;
+    if (k === buffers.length) return;
+    buffers = [buffers[k]!.subarray(skip), ...buffers.slice(k + 1)];
   }
-  const tail = block.subarray(0, fill);
-  if (fill > 0 && !(sparse && tail.equals(ZERO_BLOCK.subarray(0, fill)))) await emit(tail);
-  else offset += fill;
-  await flush();
-  await fh.truncate(offset);
-  return offset;
 }
 
 /**

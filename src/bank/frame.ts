@@ -1,0 +1,129 @@
+/**
+ * Frames: how chunks are stored. A frame seals one or more chunks, back to back, in one envelope,
+ * so that the sixteen 64 KiB blocks of a megabyte compress as well as one megabyte block (about 10%
+ * smaller than one by one), and a reader opens one envelope for many chunks.
+ *
+ *   plaintext := count:u32le ‖ (id:32 ‖ rawLength:u32le) × count ‖ chunk_0 ‖ … ‖ chunk_{count−1}
+ *   frame     := envelope(dataKey, context "cairn:frame", zstd(plaintext) when that is shorter)
+ *
+ * The member table is inside the authenticated plaintext: a frame found where another chunk should
+ * be does not list that chunk's id, so it is caught. Readers also re-hash every chunk they use.
+ * Deduplication stays per chunk: a frame holds only chunks the bank did not have.
+ */
+import { CairnError } from '../core/errors.ts';
+import { ENVELOPE_OVERHEAD, FLAG_ZSTD, contextOf, open, sealInto } from './envelope.ts';
+import { compressBound, compressInto, decompressInto, frameContentSize } from './zstd.ts';
+
+export const FRAME_CONTEXT = contextOf('cairn:frame');
+const COUNT_BYTES = 4;
+const MEMBER_BYTES = 36;
+/** Writers close a frame before it would exceed this many bytes of chunks (a larger chunk gets one of its own). */
+export const FRAME_TARGET_BYTES = 1 << 20;
+/** Readers refuse larger frames: writers make them of at most one megabyte, or one chunk of at most a few. */
+export const MAX_FRAME_BYTES = 64 << 20;
+
+export interface FrameMember {
+  id: Uint8Array;
+  data: Uint8Array;
+}
+
+/** Plaintext size of a frame of `count` chunks holding `rawBytes` in all. */
+export function framePlainSize(count: number, rawBytes: number): number {
+  return COUNT_BYTES + count * MEMBER_BYTES + rawBytes;
+}
+
+/** Room a frame needs in the buffer it is sealed into: its plaintext size, uncompressed, plus the envelope. */
+export function frameRoom(count: number, rawBytes: number): number {
+  return framePlainSize(count, rawBytes) + ENVELOPE_OVERHEAD;
+}
+
+/**
+ * Seals `members` as one frame into `target` at `at` (frameRoom bytes free there); returns its length.
+ * Level 0 stores the plaintext uncompressed.
+ */
+export function sealFrame(dataKey: Uint8Array, members: readonly FrameMember[], level: number, target: Uint8Array, at: number): number {
+  let raw = 0;
+  for (const m of members) raw += m.data.length;
+  const size = framePlainSize(members.length, raw);
+  const plain = scratch(0, size);
+  const view = new DataView(plain.buffer, plain.byteOffset, size);
+  view.setUint32(0, members.length, true);
+  let t = COUNT_BYTES, d = COUNT_BYTES + members.length * MEMBER_BYTES;
+  for (const m of members) {
+    plain.set(m.id, t);
+    view.setUint32(t + 32, m.data.length, true);
+    plain.set(m.data, d);
+    t += MEMBER_BYTES;
+    d += m.data.length;
+  }
+  const body = plain.subarray(0, size);
+  if (level > 0) {
+    const packed = scratch(1, compressBound(size));
+    const n = compressInto(body, level, packed);
+    if (n < size) return sealInto(dataKey, FRAME_CONTEXT, packed.subarray(0, n), FLAG_ZSTD, target, at);
+  }
+  return sealInto(dataKey, FRAME_CONTEXT, body, 0, target, at);
+}
+
+/** A decrypted frame whose plaintext is not yet in place: `size` bytes once inflated. */
+export interface SealedBody {
+  body: Buffer;
+  compressed: boolean;
+  size: number;
+}
+
+/** Opens a frame's envelope; `inflateInto` then puts its plaintext where the caller wants it. */
+export function decryptFrame(dataKey: Uint8Array, envelope: Uint8Array, what: string): SealedBody {
+  const { plaintext, flags } = open(dataKey, FRAME_CONTEXT, envelope, what);
+  const compressed = (flags & FLAG_ZSTD) !== 0;
+  const size = compressed ? frameContentSize(plaintext) : plaintext.length;
+  if (size === undefined) throw new CairnError('corrupt', `${what} does not declare its size`);
+  if (size > MAX_FRAME_BYTES) throw new CairnError('corrupt', `${what} declares ${size} bytes, more than a frame may hold`);
+  return { body: plaintext, compressed, size };
+}
+
+export function inflateInto(sealed: SealedBody, out: Uint8Array, at: number, what: string): void {
+  const target = out.subarray(at, at + sealed.size);
+  if (!sealed.compressed) target.set(sealed.body);
+  else if (decompressInto(sealed.body, target, what) !== sealed.size) throw new CairnError('corrupt', `${what} is shorter than it declares`);
+}
+
+/** Opens a frame into a buffer of its own (metadata reads); the plaintext is checked by frameMembers. */
+export function openFrame(dataKey: Uint8Array, envelope: Uint8Array, what: string): Buffer {
+  const sealed = decryptFrame(dataKey, envelope, what);
+  if (!sealed.compressed) return sealed.body;
+  const out = Buffer.allocUnsafeSlow(sealed.size);
+  inflateInto(sealed, out, 0, what);
+  return out;
+}
+
+/** Where a chunk lies in a frame's plaintext. */
+export interface MemberSpan {
+  id: Buffer;
+  offset: number;
+  length: number;
+}
+
+/** The members of a frame's plaintext, checked to tile it exactly. `id`s are views into `plain`. */
+export function frameMembers(plain: Uint8Array, what: string): MemberSpan[] {
+  const buf = Buffer.from(plain.buffer, plain.byteOffset, plain.length);
+  if (buf.length < COUNT_BYTES) throw new CairnError('corrupt', `${what} is truncated`);
+  const count = buf.readUInt32LE(0);
+  let offset = COUNT_BYTES + count * MEMBER_BYTES;
+  if (count === 0 || offset > buf.length) throw new CairnError('corrupt', `${what} has a damaged member table`);
+  const members: MemberSpan[] = [];
+  for (let t = COUNT_BYTES; t < COUNT_BYTES + count * MEMBER_BYTES; t += MEMBER_BYTES) {
+    const length = buf.readUInt32LE(t + 32);
+    members.push({ id: buf.subarray(t, t + 32), offset, length });
+    offset += length;
+  }
+  if (offset !== buf.length) throw new CairnError('corrupt', `${what}: its members hold ${offset} bytes, the frame ${buf.length}`);
+  return members;
+}
+
+/** Per-thread scratch buffers, grown to the largest frame seen: sealing copies out of them. */
+const scratchBuffers: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
+function scratch(which: 0 | 1, size: number): Buffer {
+  if (scratchBuffers[which]!.length < size) scratchBuffers[which] = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratchBuffers[which]!.length));
+  return scratchBuffers[which]!;
+}

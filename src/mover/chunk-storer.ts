@@ -1,0 +1,95 @@
+/**
+ * Stores batches of chunks for a backup, in two trips to the codec pool: the first computes ids and
+ * finds zero chunks; the main thread then keeps the chunks the bank lacks (deduplication needs the
+ * index, which lives here); the second seals those into frames, which go to the session's packs.
+ */
+import type { BackupSession } from '../bank/backup-session.ts';
+import { frameRoom } from '../bank/frame.ts';
+import type { ChunkType } from '../bank/pack-format.ts';
+import { BufferPool } from './buffer-pool.ts';
+import { ZERO_CHUNK, type CodecPool } from './codec-pool.ts';
+
+export interface StoredBatch {
+  /** The batch's data buffer, back from the pool. */
+  data: ArrayBuffer;
+  /** 32 bytes per chunk: its id, or the zero id (32 zero bytes) for an all-zero chunk. */
+  ids: Uint8Array;
+  /** Per chunk, ZERO_CHUNK, SAME_AS_SKIP_ID or HASHED. */
+  kinds: Int8Array;
+  /** What the batch's chunks account for in the bank (their shares of their frames). */
+  storedBytes: number;
+}
+
+export interface ChunkStorerOptions {
+  type: ChunkType;
+  level: number;
+  /** Consecutive new chunks share a frame up to this many bytes; 0: a frame per chunk. */
+  frameBytes: number;
+  /** The largest batch, in bytes and in chunks, to size reusable output buffers. */
+  batchBytes: number;
+  batchChunks: number;
+}
+
+export class ChunkStorer {
+  readonly #session: BackupSession;
+  readonly #pool: CodecPool;
+  readonly #options: ChunkStorerOptions;
+  readonly #outs: BufferPool;
+
+  constructor(session: BackupSession, pool: CodecPool, options: ChunkStorerOptions) {
+    this.#session = session;
+    this.#pool = pool;
+    this.#options = options;
+    this.#outs = new BufferPool(frameRoom(options.batchChunks, options.batchBytes));
+  }
+
+  /**
+   * Chunk i of the batch is data[bounds[i], bounds[i+1]). With `skipIds` (32 bytes per chunk), a
+   * chunk equal to its skip id is reported as SAME_AS_SKIP_ID and stored only if the bank lacks it.
+   */
+  async store(data: ArrayBuffer, bounds: number[], skipIds?: ArrayBuffer): Promise<StoredBatch> {
+    const hashed = await this.#pool.hash({ data, bounds, ...(skipIds ? { skipIds } : {}) });
+    const ids = new Uint8Array(hashed.ids), kinds = new Int8Array(hashed.kinds);
+    const select = this.#missing(ids, kinds);
+    if (select.length === 0) return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+    const selected = new Uint8Array(select.length * 32);
+    for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
+    const { type, level, frameBytes } = this.#options;
+    const sealed = await this.#pool.seal({ data: hashed.data, bounds, select, ids: selected.buffer, frameBytes, level, out: this.#outs.take() });
+    const out = new Uint8Array(sealed.out);
+    try {
+      let k = 0;
+      for (let f = 0; f < sealed.frames.length; f += 3) {
+        const [offset, length, count] = [sealed.frames[f]!, sealed.frames[f + 1]!, sealed.frames[f + 2]!];
+        const members = select.slice(k, k + count).map((i) => ({ id: ids.subarray(i * 32, i * 32 + 32), rawLength: bounds[i + 1]! - bounds[i]! }));
+        k += count;
+        await this.#session.storeFrame(type, out.subarray(offset, offset + length), members);
+      }
+    } finally {
+      this.#outs.give(sealed.out); // frames are copied into packs
+    }
+    return { data: sealed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+  }
+
+  #storedBytes(ids: Uint8Array, kinds: Int8Array): number {
+    let n = 0;
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] !== ZERO_CHUNK) n += this.#session.storedLength(ids.subarray(i * 32, i * 32 + 32));
+    return n;
+  }
+
+  /** The chunks to store: not zero, not in the bank, each id once. */
+  #missing(ids: Uint8Array, kinds: Int8Array): number[] {
+    const select: number[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] === ZERO_CHUNK) continue;
+      const id = ids.subarray(i * 32, i * 32 + 32);
+      if (this.#session.index.has(id)) continue;
+      const key = Buffer.from(id.buffer, id.byteOffset, 32).toString('latin1');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      select.push(i);
+    }
+    return select;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Fetches the contents of many small files together: their chunks usually share frames (a backup
+ * seals the new chunks of a batch of files into one frame), so one fetch per file would open the same
+ * frame again for every file in it. Files are collected until a batch is worth a fetch, or until the
+ * writer needs one of them; each file's promise resolves with its content, checked chunk by chunk.
+ */
+import { CairnError } from '../core/errors.ts';
+import type { ChunkRef } from '../core/file-entry.ts';
+import type { Bank } from '../bank/bank.ts';
+import type { ChunkIndex } from '../bank/chunk-index.ts';
+import { isZeroId } from '../bank/index-pages.ts';
+import type { CodecPool } from './codec-pool.ts';
+import { fetchChunks, type ChunkWant } from './chunk-fetcher.ts';
+import type { Limiter } from './limiter.ts';
+
+const BATCH_BYTES = 4 << 20;
+const BATCH_FILES = 512;
+
+interface Pending {
+  key: object;
+  refs: readonly ChunkRef[];
+  resolve: (content: Buffer[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export class ContentPrefetcher {
+  readonly #bank: Bank;
+  readonly #pool: CodecPool;
+  readonly #index: ChunkIndex;
+  readonly #limiter: Limiter;
+  #batch: Pending[] = [];
+  #bytes = 0;
+
+  constructor(bank: Bank, pool: CodecPool, index: ChunkIndex, limiter: Limiter) {
+    this.#bank = bank;
+    this.#pool = pool;
+    this.#index = index;
+    this.#limiter = limiter;
+  }
+
+  /** The content of a file (`key` names it), as one buffer per content ref. Call `need` before waiting for it. */
+  fetch(key: object, refs: readonly ChunkRef[]): Promise<Buffer[]> {
+    const content = new Promise<Buffer[]>((resolve, reject) => {
+      this.#batch.push({ key, refs, resolve, reject });
+    });
+    for (const r of refs) this.#bytes += r.size;
+    if (this.#bytes >= BATCH_BYTES || this.#batch.length >= BATCH_FILES) this.#flush();
+    return content;
+  }
+
+  /** Makes sure the fetch of `key` has started: the caller is about to wait for it. */
+  need(key: object): void {
+    if (this.#batch.some((p) => p.key === key)) this.#flush();
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#bytes = 0;
+    if (batch.length > 0) void this.#fetchBatch(batch);
+  }
+
+  async #fetchBatch(batch: Pending[]): Promise<void> {
+    const places: [file: number, ref: number][] = [];
+    const wants: ChunkWant[] = [];
+    const got: (Buffer | undefined)[][] = batch.map((p) => p.refs.map((r) => (isZeroId(Buffer.from(r.id, 'hex')) ? Buffer.alloc(r.size) : undefined)));
+    for (const [f, p] of batch.entries()) {
+      for (const [k, r] of p.refs.entries()) {
+        if (got[f]![k]) continue;
+        wants.push({ id: Buffer.from(r.id, 'hex'), tag: places.length });
+        places.push([f, k]);
+      }
+    }
+    try {
+      await fetchChunks(this.#bank, this.#pool, this.#index, this.#limiter, wants, (chunks) => {
+        for (const { plain, tags } of chunks) {
+          for (const t of tags) {
+            const [f, k] = places[t]!;
+            got[f]![k] = plain;
+          }
+        }
+        return Promise.resolve();
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const [f, p] of batch.entries()) {
+      const content = got[f]! as Buffer[];
+      const bad = p.refs.findIndex((r, k) => content[k]!.length !== r.size);
+      if (bad < 0) p.resolve(content);
+      else p.reject(new CairnError('corrupt', `chunk ${p.refs[bad]!.id} holds ${content[bad]!.length} bytes, the catalog says ${p.refs[bad]!.size}`));
+    }
+  }
+}
