@@ -106,13 +106,13 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
       }
       stats.files++;
       stats.sourceBytes += entry.size;
-      meter.totalBytes += entry.size;
       const inodeKey = `${entry.dev}:${entry.ino}`;
       if (entry.hardlinkTo && firstOfInode.has(inodeKey)) {
         queue.push({ entry, object: firstOfInode.get(inodeKey)! });
         await emitReady();
         continue;
       }
+      meter.totalBytes += entry.size; // later paths of a hard link are neither read nor counted
       const object = content.begin();
       refs.set(object, []);
       if (entry.nlink > 1) { firstOfInode.set(inodeKey, object); sharedObjects.add(object); }

@@ -90,6 +90,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
             storedBytes += session.storedLength(parent.subarray(i * 32, i * 32 + 32));
           } else {
             state = READ; // the parent has nothing here: read rather than trust the bitmap
+            meter.totalBytes += Math.min(bs, info.size - (p * perPage + i) * bs);
           }
         }
         const endRun = run >= 0 && (state !== READ || (i - run) * bs >= BATCH_BYTES);
@@ -159,8 +160,13 @@ function planPages(size: number, bs: number, perPage: number, data: Extent[], di
     if (dirty) mark(states, first, dirty, READ, CLEAN);
     return states;
   };
-  let readBytes = 0;
-  for (const e of dirty ? intersect(data, dirty) : data) readBytes += e.length;
+  // What will be read: whole blocks, each block once, the last one short.
+  let readBytes = 0, counted = 0;
+  for (const e of dirty ? intersect(data, dirty) : data) {
+    const first = Math.max(counted, Math.floor(e.offset / bs)), end = Math.ceil((e.offset + e.length) / bs);
+    if (end > first) readBytes += Math.min(end * bs, size) - first * bs;
+    counted = Math.max(counted, end);
+  }
   return { pageStates, readBytes };
 }
 
