@@ -33,17 +33,24 @@ export function sealInto(key: Uint8Array, context: Uint8Array, plaintext: Uint8A
   randomFillSync(out, 2, 12);
   const cipher = createCipheriv('aes-256-gcm', key, out.subarray(2, 14));
   cipher.setAAD(Buffer.concat([out.subarray(0, 2), context]));
-  // Node's ciphers cannot write into a given buffer: copy, then free the chunk-sized temporary now.
-  const body = cipher.update(plaintext);
-  let n = 14 + body.copy(out, 14);
-  freeNow(body);
-  n += cipher.final().copy(out, n);
+  const n = 14 + pieceWise(cipher, plaintext, out, 14);
+  cipher.final(); // GCM is a stream mode: nothing is left to output
   cipher.getAuthTag().copy(out, n);
   return n + 16;
 }
 
 /** Returns the plaintext as it was sealed (still compressed when flags say so) and the flags. */
 export function open(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string): { plaintext: Buffer; flags: number } {
+  const plaintext = Buffer.allocUnsafe(Math.max(0, envelope.length - ENVELOPE_OVERHEAD));
+  const { flags } = openInto(key, context, envelope, what, plaintext);
+  return { plaintext, flags };
+}
+
+/**
+ * Opens an envelope into `target` (at least envelope.length − ENVELOPE_OVERHEAD bytes); returns the
+ * plaintext's length and the flags. On failure `target` holds garbage and nothing may use it.
+ */
+export function openInto(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string, target: Uint8Array): { length: number; flags: number } {
   if (envelope.length < ENVELOPE_OVERHEAD) throw new CairnError('corrupt', `${what} is truncated (${envelope.length} bytes)`);
   const version = envelope[0]!, flags = envelope[1]!;
   if (version !== ENVELOPE_VERSION) {
@@ -56,13 +63,31 @@ export function open(key: Uint8Array, context: Uint8Array, envelope: Uint8Array,
   decipher.setAAD(Buffer.concat([envelope.subarray(0, 2), context]));
   decipher.setAuthTag(envelope.subarray(envelope.length - 16));
   try {
-    const head = decipher.update(envelope.subarray(14, envelope.length - 16));
-    const tail = decipher.final(); // empty for GCM, a stream mode: no copy then
-    return { plaintext: tail.length === 0 ? head : Buffer.concat([head, tail]), flags };
+    const length = pieceWise(decipher, envelope.subarray(14, envelope.length - 16), target, 0);
+    decipher.final(); // checks the tag; GCM outputs nothing more
+    return { length, flags };
   } catch (cause) {
     throw new CairnError('corrupt', `${what} failed its integrity check (damaged, or not written with this bank's key)`, { cause });
   }
 }
+
+/**
+ * Runs a stream cipher over `input` into `target` at `at`, a piece at a time, and frees each piece's
+ * output at once (Node's ciphers return a new buffer per call). Pieces of a megabyte: measured on
+ * sealing, 64 KiB pieces cost 40% more CPU and 100 MB more RSS over two threads (freed small buffers
+ * pile up in malloc's per-thread arenas), while larger ones gain nothing. Returns the length.
+ */
+function pieceWise(cipher: { update(data: Uint8Array): Buffer }, input: Uint8Array, target: Uint8Array, at: number): number {
+  let n = 0;
+  for (let i = 0; i < input.length; i += PIECE) {
+    const piece = cipher.update(input.subarray(i, i + PIECE));
+    target.set(piece, at + n);
+    n += piece.length;
+    freeNow(piece);
+  }
+  return n;
+}
+const PIECE = 1 << 20;
 
 /** zstd level 3 for metadata objects: small, written rarely, read often. */
 export function sealCompressed(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array): Buffer {

@@ -11,7 +11,8 @@
  * Deduplication stays per chunk: a frame holds only chunks the bank did not have.
  */
 import { CairnError } from '../core/errors.ts';
-import { ENVELOPE_OVERHEAD, FLAG_ZSTD, contextOf, open, sealInto } from './envelope.ts';
+import { freeNow } from '../core/free-now.ts';
+import { ENVELOPE_OVERHEAD, FLAG_ZSTD, contextOf, openInto, sealInto } from './envelope.ts';
 import { compressBound, compressInto, decompressInto, frameContentSize } from './zstd.ts';
 
 export const FRAME_CONTEXT = contextOf('cairn:frame');
@@ -72,14 +73,19 @@ export interface SealedBody {
   size: number;
 }
 
-/** Opens a frame's envelope; `inflateInto` then puts its plaintext where the caller wants it. */
-export function decryptFrame(dataKey: Uint8Array, envelope: Uint8Array, what: string): SealedBody {
-  const { plaintext, flags } = open(dataKey, FRAME_CONTEXT, envelope, what);
+/**
+ * Opens a frame's envelope into `into` (envelope length − ENVELOPE_OVERHEAD bytes, a new buffer when
+ * not given); `inflateInto` then puts its plaintext where the caller wants it.
+ */
+export function decryptFrame(dataKey: Uint8Array, envelope: Uint8Array, what: string, into?: Uint8Array): SealedBody {
+  const target = into ?? Buffer.allocUnsafe(Math.max(0, envelope.length - ENVELOPE_OVERHEAD));
+  const { length, flags } = openInto(dataKey, FRAME_CONTEXT, envelope, what, target);
+  const body = Buffer.from(target.buffer, target.byteOffset, length);
   const compressed = (flags & FLAG_ZSTD) !== 0;
-  const size = compressed ? frameContentSize(plaintext) : plaintext.length;
+  const size = compressed ? frameContentSize(body) : body.length;
   if (size === undefined) throw new CairnError('corrupt', `${what} does not declare its size`);
   if (size > MAX_FRAME_BYTES) throw new CairnError('corrupt', `${what} declares ${size} bytes, more than a frame may hold`);
-  return { body: plaintext, compressed, size };
+  return { body, compressed, size };
 }
 
 export function inflateInto(sealed: SealedBody, out: Uint8Array, at: number, what: string): void {
@@ -124,6 +130,9 @@ export function frameMembers(plain: Uint8Array, what: string): MemberSpan[] {
 /** Per-thread scratch buffers, grown to the largest frame seen: sealing copies out of them. */
 const scratchBuffers: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
 function scratch(which: 0 | 1, size: number): Buffer {
-  if (scratchBuffers[which]!.length < size) scratchBuffers[which] = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratchBuffers[which]!.length));
+  if (scratchBuffers[which]!.length < size) {
+    freeNow(scratchBuffers[which]!);
+    scratchBuffers[which] = Buffer.allocUnsafeSlow(size);
+  }
   return scratchBuffers[which]!;
 }

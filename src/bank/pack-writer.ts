@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import type { IndexedPack } from './index-file.ts';
+import { freeNow } from '../core/free-now.ts';
 import { packKey, sealPackHeader, type ChunkType, type PackEntry } from './pack-format.ts';
 
 interface OpenPack {
@@ -41,7 +42,7 @@ export class PackWriter {
     this.#storage = storage;
     this.#dataKey = dataKey;
     this.#packSize = options.packSize;
-    this.#maxUploads = options.maxUploads ?? 2;
+    this.#maxUploads = options.maxUploads ?? 1;
   }
 
   /**
@@ -53,7 +54,9 @@ export class PackWriter {
     let pack = this.#open[type];
     if (pack && pack.size + frame.length > pack.buf.length - HEADER_ROOM) {
       if (type === 'meta' && pack.buf.length < this.#packSize + SLACK) {
-        pack.buf = Buffer.concat([pack.buf.subarray(0, pack.size)], Math.min(this.#packSize + SLACK, pack.buf.length * 4));
+        const old = pack.buf;
+        pack.buf = Buffer.concat([old.subarray(0, pack.size)], Math.min(this.#packSize + SLACK, old.length * 4));
+        freeNow(old);
       } else {
         this.#open[type] = undefined;
         this.#upload(pack);
@@ -95,6 +98,7 @@ export class PackWriter {
     // Metadata packs start small: a backup writes little metadata, often far less than a pack.
     const need = type === 'meta' ? Math.max(1 << 20, firstLength * 2) : Math.max(this.#packSize, firstLength) + SLACK;
     const spare = type === 'data' ? this.#spare.pop() : undefined;
+    if (spare && spare.length < need) freeNow(spare);
     const buf = spare && spare.length >= need ? spare : Buffer.allocUnsafeSlow(need);
     return { packId: randomBytes(16).toString('hex'), buf, size: 0, entries: [] };
   }
@@ -112,7 +116,11 @@ export class PackWriter {
       () => {
         this.writtenBytes += body.length;
         this.#written.push({ packId: pack.packId, entries: pack.entries });
-        if (pack.entries[0]?.type === 'data' && this.#spare.length < 1) this.#spare.push(pack.buf);
+        // Pack buffers live long enough to reach V8's old generation, where a dropped one would wait
+        // for a full collection: RSS grew by a pack per pack written. Keep them, or free them now.
+        if (pack.entries[0]?.type === 'data' && this.#spare.length <= this.#maxUploads) this.#spare.push(pack.buf);
+        else freeNow(pack.buf);
+        if (body.buffer !== pack.buf.buffer) freeNow(body);
       },
       (error: unknown) => { this.#failure ??= { error }; },
     ).finally(() => this.#uploads.delete(task));

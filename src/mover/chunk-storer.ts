@@ -25,7 +25,7 @@ export interface ChunkStorerOptions {
   level: number;
   /** Consecutive new chunks share a frame up to this many bytes; 0: a frame per chunk. */
   frameBytes: number;
-  /** The largest batch, in bytes and in chunks, to size reusable output buffers. */
+  /** The usual largest batch, in bytes and in chunks, to size reusable output buffers (a larger one costs an allocation). */
   batchBytes: number;
   batchChunks: number;
 }

@@ -6,7 +6,6 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
 import { decryptFrame, frameMembers, frameRoom, inflateInto, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
-import { freeNow } from '../core/free-now.ts';
 import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys } from './codec-pool.ts';
 
 // Top-level await makes require() of this module throw at once, so piscina loads it with import().
@@ -90,13 +89,15 @@ function openFrames(task: Task<'open'>): OpenResult {
       errors.push(err.message);
     }
   };
-  // Decrypt every frame first: their sizes give the one output buffer the plaintexts go into.
+  // Decrypt every frame first, each into its own place in an arena: their sizes give the one output
+  // buffer the plaintexts go into.
+  const arena = scratch(data.length);
   let want = 0, total = 0;
   const sealed = task.frames.map((f) => {
     const what = `the frame holding chunk ${hex(ids, want)}`;
     want += f.wants;
     try {
-      const s = decryptFrame(dataKey, data.subarray(f.offset, f.offset + f.length), what);
+      const s = decryptFrame(dataKey, data.subarray(f.offset, f.offset + f.length), what, arena.subarray(f.offset, f.offset + f.length));
       total += s.size;
       return { what, s };
     } catch (err) {
@@ -143,12 +144,15 @@ function openFrames(task: Task<'open'>): OpenResult {
 }
 
 function placeFrame(sealed: SealedBody, out: Buffer, at: number, what: string): MemberSpan[] {
-  try {
-    inflateInto(sealed, out, at, what);
-  } finally {
-    freeNow(sealed.body); // decrypted, now inflated or copied: free it before the next frame allocates
-  }
+  inflateInto(sealed, out, at, what);
   return frameMembers(out.subarray(at, at + sealed.size), what);
+}
+
+/** One decryption arena per thread, grown to the largest range seen. */
+let arenaBuffer = Buffer.alloc(0);
+function scratch(size: number): Buffer {
+  if (arenaBuffer.length < size) arenaBuffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * arenaBuffer.length));
+  return arenaBuffer;
 }
 
 /** Looks members up by id: a scan for the usual handful, a map for frames of many small files. */

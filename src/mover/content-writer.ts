@@ -52,12 +52,13 @@ export class ContentWriter {
     this.#chunker = chunker;
     this.#sink = sink;
     this.#limiter = options.limiter;
-    const size = Math.max(4 << 20, 3 * chunker.maxSize);
+    const size = Math.max(4 << 20, 2 * chunker.maxSize);
     this.#stages = new BufferPool(size);
     // Metadata chunks get frames of their own: they are read one at a time.
     this.#storer = new ChunkStorer(session, pool, {
       type: options.type, level: options.level, frameBytes: options.type === 'data' ? FRAME_TARGET_BYTES : 0,
-      batchBytes: size, batchChunks: Math.ceil(size / chunker.minSize) + 1,
+      // Room for a stage of small files too (they end chunks early): 4 KiB on average.
+      batchBytes: size, batchChunks: Math.ceil(size / 4096),
     });
     this.#stage = new Uint8Array(this.#stages.take());
   }

@@ -26,7 +26,7 @@ export function chunkerFor(bank: Bank): CdcChunker {
 
 export async function backupStream(bank: Bank, pool: CodecPool, req: StreamBackupRequest): Promise<Manifest> {
   const session = await BackupSession.start(bank);
-  const limiter = new Limiter(pool.threads * 2 + 1);
+  const limiter = new Limiter(pool.threads + 1);
   const meter = new ProgressMeter('backup', req.sizeHint ?? 0, req.onProgress);
   try {
     const index = new DynamicIndexWriter(session, bank.chunking.dynamicPageEntries);

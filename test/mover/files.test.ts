@@ -452,3 +452,24 @@ test('times at the edges of a microsecond come back in the same microsecond', as
     assert.equal(restored / 1000n, BigInt(time.replace('.', '')) / 1000n, `f${i} had mtime ${time}`);
   }
 });
+
+test('xattrs of paths with quotes, newlines and non-UTF-8 bytes are found', async (t) => {
+  assert.ok(hasAttrTools, 'getfattr/setfattr are missing: install the attr package (scripts/setup.sh does)');
+  const src = await tempDir(t);
+  const odd = [b("it's \"odd\" $HOME `x` \\ *"), NEWLINE_NAME, BAD_UTF8_NAME, b('-n')];
+  // setfattr --restore reads octal-escaped paths: the only way to name bytes that are not UTF-8.
+  const octal = (p: Buffer): string => [...p].map((c) => (c > 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`)).join('');
+  let dump = '';
+  for (const name of odd) {
+    await writeFile(at(src, name), 'x');
+    dump += `# file: ${octal(at(src, name))}\nuser.name=0s${name.toString('base64')}\n\n`;
+  }
+  const dumpFile = join(await tempDir(t), 'dump');
+  await writeFile(dumpFile, dump);
+  const r = spawnSync('setfattr', ['-h', `--restore=${dumpFile}`]);
+  assert.equal(r.status, 0, r.stderr.toString());
+  const { entries, warnings } = await scan(src);
+  assert.deepEqual(warnings, []);
+  assert.equal(entries.length, odd.length);
+  for (const e of entries) assert.deepEqual(e.xattrs, [['user.name', e.path]], `xattrs of ${show(e.path)}`);
+});

@@ -23,8 +23,8 @@
  * entry; later paths of the same (dev, ino) get `hardlinkTo` = that first path. Only inodes with
  * nlink > 1 are remembered.
  *
- * Extended attributes come from the `getfattr` command (Node has no xattr API), one process per
- * batch of entries (at most BATCH_ENTRIES, paths passed through `xargs -0` so any bytes work).
+ * Extended attributes come from the `getfattr` command (Node has no xattr API), one run per batch
+ * of entries (at most BATCH_ENTRIES), from one shell (getfattr-shell.ts; paths quoted so any bytes work).
  * When getfattr is missing, entries have no xattrs and one 'xattrs-unavailable' warning is given.
  *
  * Files that vanish during the scan are skipped, unreadable directories are recorded but not
@@ -34,12 +34,12 @@
  * and the hard-link map.
  */
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import picomatch from 'picomatch';
 import { CairnError } from '../../core/errors.ts';
+import { GetfattrShell } from './getfattr-shell.ts';
 import type { FileEntry, FileType } from '../../core/file-entry.ts';
 
 export interface ScanOptions {
@@ -98,27 +98,31 @@ export async function* scanTree(root: string, options: ScanOptions = {}): AsyncG
   let pending: { batch: FileEntry[]; filled: Promise<void> } | undefined;
   let batch: FileEntry[] = [];
   let batchBytes = 0;
-  for await (const entry of walkDir(walker, Buffer.alloc(0))) {
-    batch.push(entry);
-    batchBytes += entry.path.length + rootAbs.length + 2;
-    if (batch.length >= BATCH_ENTRIES || batchBytes >= BATCH_PATH_BYTES) {
-      if (pending) {
-        await pending.filled;
-        yield* pending.batch;
+  try {
+    for await (const entry of walkDir(walker, Buffer.alloc(0))) {
+      batch.push(entry);
+      batchBytes += entry.path.length + rootAbs.length + 2;
+      if (batch.length >= BATCH_ENTRIES || batchBytes >= BATCH_PATH_BYTES) {
+        if (pending) {
+          await pending.filled;
+          yield* pending.batch;
+        }
+        const filled = xattrs?.fill(batch) ?? Promise.resolve();
+        filled.catch(() => {}); // awaited below; this only keeps an abandoned scan from crashing
+        pending = { batch, filled };
+        batch = [];
+        batchBytes = 0;
       }
-      const filled = xattrs?.fill(batch) ?? Promise.resolve();
-      filled.catch(() => {}); // awaited below; this only keeps an abandoned scan from crashing
-      pending = { batch, filled };
-      batch = [];
-      batchBytes = 0;
     }
+    if (pending) {
+      await pending.filled;
+      yield* pending.batch;
+    }
+    await xattrs?.fill(batch);
+    yield* batch;
+  } finally {
+    xattrs?.close();
   }
-  if (pending) {
-    await pending.filled;
-    yield* pending.batch;
-  }
-  await xattrs?.fill(batch);
-  yield* batch;
 }
 
 interface Walker {
@@ -253,10 +257,11 @@ export function compileExcludes(patterns: readonly string[]): (rel: Buffer, isDi
   };
 }
 
-/** Reads xattrs for batches of entries with `xargs -0 getfattr`, and parses its dump format. */
+/** Reads xattrs for batches of entries with getfattr (from one shell), and parses its dump format. */
 class XattrReader {
   readonly #rootAbs: Buffer;
   readonly #warn: (warning: ScanWarning) => void;
+  #shell: GetfattrShell | undefined;
   #available = true;
 
   constructor(rootAbs: Buffer, warn: (warning: ScanWarning) => void) {
@@ -267,14 +272,15 @@ class XattrReader {
   async fill(batch: FileEntry[]): Promise<void> {
     if (!this.#available || batch.length === 0) return;
     const byAbs = new Map<string, FileEntry>();
-    const input: Buffer[] = [];
+    const paths: Buffer[] = [];
     for (const e of batch) {
       const abs = Buffer.concat([this.#rootAbs, SLASH, e.path]);
       byAbs.set(abs.toString('latin1'), e);
-      input.push(abs, Buffer.of(0));
+      paths.push(abs);
     }
-    const run = await runGetfattr(Buffer.concat(input));
-    if (run.code === 126 || run.code === 127 || run.code === undefined) {
+    this.#shell ??= new GetfattrShell();
+    const run = await this.#shell.run(paths);
+    if (run.code === undefined || run.code === 126) {
       this.#available = false;
       this.#warn({ code: 'xattrs-unavailable', path: Buffer.alloc(0), message: `getfattr could not be run; extended attributes are not recorded (${run.stderr.trim() || 'install the attr package'})` });
       return;
@@ -293,35 +299,14 @@ class XattrReader {
       this.#warn({ code: 'xattrs', path: Buffer.alloc(0), message: `getfattr: ${run.stderr.trim().slice(0, 2000)}` });
     }
   }
+
+  close(): void {
+    this.#shell?.close();
+  }
 }
 
 function isUtf8Name(name: Buffer): boolean {
   return Buffer.from(name.toString('utf8')).equals(name);
-}
-
-interface GetfattrRun {
-  /** Exit code; undefined when the process could not be started. */
-  code: number | undefined;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function runGetfattr(paths: Buffer): Promise<GetfattrRun> {
-  return new Promise((done) => {
-    // LC_ALL=C: getfattr then escapes only control bytes, '\\' and '=', never UTF-8 sequences.
-    const child = spawn('xargs', ['-0', '-r', 'getfattr', '-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--'], {
-      env: { ...process.env, LC_ALL: 'C' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => {}); // EPIPE when xargs dies early; the exit code tells
-    child.on('error', (e) => done({ code: undefined, stdout: Buffer.alloc(0), stderr: e.message }));
-    child.on('close', (code) => done({ code: code ?? undefined, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(paths);
-  });
 }
 
 /**
