@@ -95,9 +95,10 @@ export class CodecPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
-      // Each zstd*Sync call leaves a native zstd context (hundreds of KiB) that Node 24 frees only when its
-      // JS wrapper is collected (close() keeps it), and V8 does not count it. A small young generation
-      // collects those wrappers often; with V8's default size 70-100 MB piled up per thread first.
+      // Every frame and chunk leaves native objects (cipher and HMAC contexts) that are freed only when
+      // their small JS wrappers are collected, and V8 does not count them. A small young generation
+      // collects them often; with V8's default size 70-100 MB piled up per thread first (measured with
+      // node:zlib's zstd contexts, which were the largest of them).
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
       workerData: { dataKey: new Uint8Array(keys.dataKey), idKey: new Uint8Array(keys.idKey) } satisfies WorkerKeys,
     });
