@@ -18,6 +18,7 @@ import type { ChunkIndex } from './chunk-index.ts';
 import { indexKey, newIndexName, sealIndex } from './index-file.ts';
 import { manifestKey, newCheckpointId, sealManifest, type Manifest } from './manifest.ts';
 import { PackWriter } from './pack-writer.ts';
+import { shareOf } from './frame.ts';
 import { CLOCK_MARGIN_MS, SESSION_HEARTBEAT_MS, STALE_SESSION_MS, sessionKey, writeSession } from './gc-state.ts';
 import { CairnError } from '../core/errors.ts';
 import type { ChunkType } from './pack-format.ts';
@@ -28,6 +29,11 @@ export class BackupSession {
   readonly index: ChunkIndex;
   readonly checkpointId = newCheckpointId();
   readonly startedAt: Date;
+  /**
+   * Chunks some batch is sealing and storing now (latin1 of the id), with the promise of that batch's
+   * storing: batches that meet them meanwhile reuse them instead of storing them again.
+   */
+  readonly inFlight = new Map<string, Promise<void>>();
   readonly #packs: PackWriter;
   readonly #sessionId: string;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -69,8 +75,7 @@ export class BackupSession {
     let raw = 0;
     for (const m of members) raw += m.rawLength;
     for (const m of members) {
-      const stored = raw === 0 ? 0 : Math.round(frame.length * m.rawLength / raw);
-      if (this.index.add(m.id, at.packId, at.offset, frame.length, stored)) this.#newChunks++;
+      if (this.index.add(m.id, at.packId, at.offset, frame.length, shareOf(frame.length, m.rawLength, raw))) this.#newChunks++;
     }
   }
 

@@ -8,7 +8,8 @@ import type { KeySlot } from './keys.ts';
 
 export const DESCRIPTOR_KEY = 'cairn-bank.json';
 export const FORMAT_NAME = 'cairn-bank';
-export const FORMAT_VERSION = 1;
+/** 2: chunks in frames (docs/bank-format.md §5). Version 1, a pre-release, sealed one chunk per envelope. */
+export const FORMAT_VERSION = 2;
 
 export interface ChunkingParams {
   /** Block size of fixed indexes (images): the unit of change detection and dedup. */
@@ -54,6 +55,9 @@ export function parseDescriptor(bytes: Uint8Array, location: string): BankDescri
   if (desc.format !== FORMAT_NAME) throw new CairnError('not-a-bank', `${location} is not a Cairn bank (${DESCRIPTOR_KEY} has no "format": "${FORMAT_NAME}")`);
   if (typeof desc.version !== 'number' || desc.version > FORMAT_VERSION) {
     throw new CairnError('format-too-new', `${location} uses bank format version ${String(desc.version)}; this Cairn reads up to version ${FORMAT_VERSION}: upgrade Cairn`);
+  }
+  if (desc.version === 1) {
+    throw new CairnError('format-too-old', `${location} is a bank of format version 1, written by a pre-release Cairn whose chunk layout this Cairn cannot read; create a new bank (cairn bank init) and back up again`);
   }
   if (desc.version < 1 || !Number.isInteger(desc.version) || typeof desc.bankId !== 'string' || !desc.chunking || !Array.isArray(desc.keySlots)) {
     throw new CairnError('corrupt', `${location}: ${DESCRIPTOR_KEY} has an invalid version, or lacks bankId, chunking or keySlots`);

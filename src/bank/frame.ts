@@ -127,6 +127,27 @@ export function frameMembers(plain: Uint8Array, what: string): MemberSpan[] {
   return members;
 }
 
+/** Finds members by id, the first of equal ids: a scan for the usual handful, a map for frames of many small files. */
+export function memberFinder(members: readonly MemberSpan[]): (id: Uint8Array) => MemberSpan | undefined {
+  if (members.length <= 32) return (id) => members.find((m) => m.id.equals(id));
+  const byId = new Map<string, MemberSpan>();
+  for (const m of members) {
+    const key = m.id.toString('latin1');
+    if (!byId.has(key)) byId.set(key, m);
+  }
+  return (id) => byId.get(Buffer.from(id.buffer, id.byteOffset, 32).toString('latin1'));
+}
+
+/** A chunk that the frame its index names does not hold. */
+export function notInFrame(id: Uint8Array): CairnError {
+  return new CairnError('corrupt', `chunk ${Buffer.from(id).toString('hex')} is not in the frame its index names (damaged, or a frame swapped into its place)`);
+}
+
+/** A chunk's share of its frame's bytes, by raw size: what it accounts for in the bank. */
+export function shareOf(frameLength: number, rawLength: number, frameRawLength: number): number {
+  return frameRawLength === 0 ? 0 : Math.round((frameLength * rawLength) / frameRawLength);
+}
+
 /** Per-thread scratch buffers, grown to the largest frame seen: sealing copies out of them. */
 const scratchBuffers: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
 function scratch(which: 0 | 1, size: number): Buffer {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
 import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
+import { shareOf } from './frame.ts';
 import { decodeEntries, encodeEntries, PACK_ENTRY_BYTES, type PackEntry } from './pack-format.ts';
 
 export interface IndexedPack {
@@ -57,7 +58,7 @@ export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uin
         raw += buf.readUInt32LE(frameEnd + 41);
       }
       for (; e < frameEnd; e += PACK_ENTRY_BYTES) {
-        add(packId, buf.subarray(e + 1, e + 33), offset, length, raw === 0 ? 0 : Math.round(length * buf.readUInt32LE(e + 41) / raw));
+        add(packId, buf.subarray(e + 1, e + 33), offset, length, shareOf(length, buf.readUInt32LE(e + 41), raw));
       }
     }
     o = end;

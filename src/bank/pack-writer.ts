@@ -55,7 +55,8 @@ export class PackWriter {
     if (pack && pack.size + frame.length > pack.buf.length - HEADER_ROOM) {
       if (type === 'meta' && pack.buf.length < this.#packSize + SLACK) {
         const old = pack.buf;
-        pack.buf = Buffer.concat([old.subarray(0, pack.size)], Math.min(this.#packSize + SLACK, old.length * 4));
+        const room = Math.max(Math.min(this.#packSize + SLACK, old.length * 4), pack.size + frame.length + HEADER_ROOM);
+        pack.buf = Buffer.concat([old.subarray(0, pack.size)], room);
         freeNow(old);
       } else {
         this.#open[type] = undefined;

@@ -63,5 +63,5 @@ export function table(rows: string[][]): string {
 export function exitCodeOf(err: unknown): number {
   if (!(err instanceof CairnError)) return 1;
   if (err.code === 'corrupt') return 3;
-  return ['bad-input', 'not-found', 'not-a-bank', 'bank-exists', 'wrong-key', 'ambiguous', 'format-too-new'].includes(err.code) ? 2 : 1;
+  return ['bad-input', 'not-found', 'not-a-bank', 'bank-exists', 'wrong-key', 'ambiguous', 'format-too-new', 'format-too-old'].includes(err.code) ? 2 : 1;
 }

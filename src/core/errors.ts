@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'not-a-bank'         // the location holds no Cairn bank descriptor
   | 'bank-exists'        // init on a location that already holds a bank
   | 'format-too-new'     // the bank was written by a newer Cairn
+  | 'format-too-old'     // the bank was written in a format this Cairn no longer reads
   | 'wrong-key'          // no key slot opens with the given passphrase or key file
   | 'ambiguous'          // a prefix matched more than one checkpoint
   | 'corrupt'            // data failed its integrity check

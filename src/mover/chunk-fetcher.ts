@@ -59,20 +59,24 @@ export async function fetchChunks(
     const seen = frame.wants.get(key);
     if (seen) seen.tags.push(w.tag); else frame.wants.set(key, { id: w.id, tags: [w.tag] });
   }
-  // The limiter bounds reads in flight across all callers; this call waits for its own.
-  const ranges: Promise<void>[] = [];
+  // The limiter bounds reads in flight across all callers; this call waits for its own, also when one
+  // fails: nothing it started may still deliver after it returned.
+  const started: Promise<unknown>[] = [];
   let failure: { error: unknown } | undefined;
-  for (const [packId, frames] of byPack) {
-    const sorted = [...frames.values()].sort((a, b) => a.offset - b.offset);
-    for (const range of coalesce(sorted)) {
-      let finished!: () => void;
-      ranges.push(new Promise<void>((resolve) => { finished = resolve; }));
-      await limiter.run(() => fetchRange(bank, pool, packId, range, deliver, onDamage)
-        .catch((error: unknown) => { failure ??= { error }; throw error; })
-        .finally(finished));
+  try {
+    for (const [packId, frames] of byPack) {
+      const sorted = [...frames.values()].sort((a, b) => a.offset - b.offset);
+      for (const range of coalesce(sorted)) {
+        await limiter.run(() => {
+          const fetched = fetchRange(bank, pool, packId, range, deliver, onDamage);
+          started.push(fetched.catch((error: unknown) => { failure ??= { error }; }));
+          return fetched;
+        });
+      }
     }
+  } finally {
+    await Promise.all(started);
   }
-  await Promise.all(ranges);
   if (failure) throw failure.error;
 }
 

@@ -50,14 +50,22 @@ export class ChunkStorer {
   async store(data: ArrayBuffer, bounds: number[], skipIds?: ArrayBuffer): Promise<StoredBatch> {
     const hashed = await this.#pool.hash({ data, bounds, ...(skipIds ? { skipIds } : {}) });
     const ids = new Uint8Array(hashed.ids), kinds = new Int8Array(hashed.kinds);
-    const select = this.#missing(ids, kinds);
-    if (select.length === 0) return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
-    const selected = new Uint8Array(select.length * 32);
-    for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
-    const { type, level, frameBytes } = this.#options;
-    const sealed = await this.#pool.seal({ data: hashed.data, bounds, select, ids: selected.buffer, frameBytes, level, out: this.#outs.take() });
-    const out = new Uint8Array(sealed.out);
+    const { select, elsewhere } = this.#missing(ids, kinds);
+    if (select.length === 0) {
+      await Promise.all(elsewhere);
+      return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+    }
+    let stored!: () => void;
+    const storing = new Promise<void>((resolve) => { stored = resolve; });
+    const keys = select.map((i) => keyOf(ids, i));
+    for (const key of keys) this.#session.inFlight.set(key, storing);
+    let sealed;
     try {
+      const selected = new Uint8Array(select.length * 32);
+      for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
+      const { type, level, frameBytes } = this.#options;
+      sealed = await this.#pool.seal({ data: hashed.data, bounds, select, ids: selected.buffer, frameBytes, level, out: this.#outs.take() });
+      const out = new Uint8Array(sealed.out);
       let k = 0;
       for (let f = 0; f < sealed.frames.length; f += 3) {
         const [offset, length, count] = [sealed.frames[f]!, sealed.frames[f + 1]!, sealed.frames[f + 2]!];
@@ -66,9 +74,34 @@ export class ChunkStorer {
         await this.#session.storeFrame(type, out.subarray(offset, offset + length), members);
       }
     } finally {
-      this.#outs.give(sealed.out); // frames are copied into packs
+      // Indexed now (or failed, which fails the whole backup): the others may go on.
+      for (const key of keys) this.#session.inFlight.delete(key);
+      stored();
+      if (sealed) this.#outs.give(sealed.out); // frames are copied into packs
     }
+    await Promise.all(elsewhere);
     return { data: sealed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+  }
+
+  /**
+   * The chunks to store: not zero, not in the bank, not being stored by another batch (whose storing
+   * is waited for, in `elsewhere`, before their sizes are counted), each id once.
+   */
+  #missing(ids: Uint8Array, kinds: Int8Array): { select: number[]; elsewhere: Promise<void>[] } {
+    const select: number[] = [];
+    const elsewhere = new Set<Promise<void>>();
+    const seen = new Set<string>();
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] === ZERO_CHUNK) continue;
+      if (this.#session.index.has(ids.subarray(i * 32, i * 32 + 32))) continue;
+      const key = keyOf(ids, i);
+      const other = this.#session.inFlight.get(key);
+      if (other) { elsewhere.add(other); continue; }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      select.push(i);
+    }
+    return { select, elsewhere: [...elsewhere] };
   }
 
   #storedBytes(ids: Uint8Array, kinds: Int8Array): number {
@@ -76,20 +109,8 @@ export class ChunkStorer {
     for (let i = 0; i < kinds.length; i++) if (kinds[i] !== ZERO_CHUNK) n += this.#session.storedLength(ids.subarray(i * 32, i * 32 + 32));
     return n;
   }
+}
 
-  /** The chunks to store: not zero, not in the bank, each id once. */
-  #missing(ids: Uint8Array, kinds: Int8Array): number[] {
-    const select: number[] = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < kinds.length; i++) {
-      if (kinds[i] === ZERO_CHUNK) continue;
-      const id = ids.subarray(i * 32, i * 32 + 32);
-      if (this.#session.index.has(id)) continue;
-      const key = Buffer.from(id.buffer, id.byteOffset, 32).toString('latin1');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      select.push(i);
-    }
-    return select;
-  }
+function keyOf(ids: Uint8Array, i: number): string {
+  return Buffer.from(ids.buffer, ids.byteOffset + i * 32, 32).toString('latin1');
 }

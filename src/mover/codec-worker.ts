@@ -4,7 +4,7 @@
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
-import { decryptFrame, frameMembers, frameRoom, inflateInto, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
+import { decryptFrame, frameMembers, frameRoom, inflateInto, memberFinder, notInFrame, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
 import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys } from './codec-pool.ts';
 
@@ -130,7 +130,7 @@ function openFrames(task: Task<'open'>): OpenResult {
       const id = ids.subarray(w * 32, w * 32 + 32);
       try {
         const m = find(id);
-        if (!m) throw new CairnError('corrupt', `chunk ${hex(ids, w)} is not in the frame its index names (damaged, or a frame swapped into its place)`);
+        if (!m) throw notInFrame(id);
         checkChunk(idKey, id, out.subarray(start + m.offset, start + m.offset + m.length));
         spans.push(start + m.offset, m.length);
         errors.push(null);
@@ -153,13 +153,6 @@ let arenaBuffer = Buffer.alloc(0);
 function scratch(size: number): Buffer {
   if (arenaBuffer.length < size) arenaBuffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * arenaBuffer.length));
   return arenaBuffer;
-}
-
-/** Looks members up by id: a scan for the usual handful, a map for frames of many small files. */
-function memberFinder(members: MemberSpan[]): (id: Uint8Array) => MemberSpan | undefined {
-  if (members.length <= 32) return (id) => members.find((m) => m.id.equals(id));
-  const byId = new Map(members.map((m) => [m.id.toString('latin1'), m]));
-  return (id) => byId.get(Buffer.from(id.buffer, id.byteOffset, 32).toString('latin1'));
 }
 
 function hex(ids: Uint8Array, i: number): string {

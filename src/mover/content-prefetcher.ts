@@ -4,13 +4,11 @@
  * frame again for every file in it. Files are collected until a batch is worth a fetch, or until the
  * writer needs one of them; each file's promise resolves with its content, checked chunk by chunk.
  */
-import { CairnError } from '../core/errors.ts';
 import type { ChunkRef } from '../core/file-entry.ts';
 import type { Bank } from '../bank/bank.ts';
 import type { ChunkIndex } from '../bank/chunk-index.ts';
-import { isZeroId } from '../bank/index-pages.ts';
 import type { CodecPool } from './codec-pool.ts';
-import { fetchChunks, type ChunkWant } from './chunk-fetcher.ts';
+import { fetchEntries } from './dynamic-index-reader.ts';
 import type { Limiter } from './limiter.ts';
 
 const BATCH_BYTES = 4 << 20;
@@ -61,35 +59,20 @@ export class ContentPrefetcher {
   }
 
   async #fetchBatch(batch: Pending[]): Promise<void> {
-    const places: [file: number, ref: number][] = [];
-    const wants: ChunkWant[] = [];
-    const got: (Buffer | undefined)[][] = batch.map((p) => p.refs.map((r) => (isZeroId(Buffer.from(r.id, 'hex')) ? Buffer.alloc(r.size) : undefined)));
-    for (const [f, p] of batch.entries()) {
-      for (const [k, r] of p.refs.entries()) {
-        if (got[f]![k]) continue;
-        wants.push({ id: Buffer.from(r.id, 'hex'), tag: places.length });
-        places.push([f, k]);
-      }
-    }
+    const refs = batch.flatMap((p) => p.refs.map((r) => ({ id: Buffer.from(r.id, 'hex'), size: r.size })));
+    let content: Buffer[];
     try {
-      await fetchChunks(this.#bank, this.#pool, this.#index, this.#limiter, wants, (chunks) => {
-        for (const { plain, tags } of chunks) {
-          for (const t of tags) {
-            const [f, k] = places[t]!;
-            got[f]![k] = plain;
-          }
-        }
-        return Promise.resolve();
-      });
+      content = await fetchEntries(this.#bank, this.#pool, this.#index, this.#limiter, refs);
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
-    for (const [f, p] of batch.entries()) {
-      const content = got[f]! as Buffer[];
-      const bad = p.refs.findIndex((r, k) => content[k]!.length !== r.size);
-      if (bad < 0) p.resolve(content);
-      else p.reject(new CairnError('corrupt', `chunk ${p.refs[bad]!.id} holds ${content[bad]!.length} bytes, the catalog says ${p.refs[bad]!.size}`));
+    let at = 0;
+    for (const p of batch) {
+      // Own copies of small pieces: a view would keep a whole range's plaintext alive while the file
+      // waits in the restore's lookahead.
+      p.resolve(content.slice(at, at + p.refs.length).map((c) => (c.buffer.byteLength > 2 * c.length ? Buffer.from(c) : c)));
+      at += p.refs.length;
     }
   }
 }

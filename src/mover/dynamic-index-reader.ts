@@ -26,25 +26,32 @@ export async function* readEntries(bank: Bank, pool: CodecPool, index: ChunkInde
   let window: DynamicEntry[] = [];
   let bytes = 0;
   const limiter = new Limiter(pool.threads * 2 + 2);
-  const flush = async function* (): AsyncGenerator<Buffer> {
-    const got = new Map<number, Buffer>();
-    const wants = window.flatMap((e, tag) => (isZeroId(e.id) ? [] : [{ id: e.id, tag }]));
-    await fetchChunks(bank, pool, index, limiter, wants, (chunks) => {
-      for (const { plain, tags } of chunks) for (const t of tags) got.set(t, plain);
-      return Promise.resolve();
-    });
-    for (const [tag, e] of window.entries()) {
-      const plain = isZeroId(e.id) ? Buffer.alloc(e.size) : got.get(tag)!;
-      if (plain.length !== e.size) throw new CairnError('corrupt', `chunk ${e.id.toString('hex')} holds ${plain.length} bytes, its index says ${e.size}`);
-      yield plain;
-    }
-    window = [];
-    bytes = 0;
-  };
   for await (const e of entries) {
     window.push({ id: Buffer.from(e.id), size: e.size });
     bytes += e.size;
-    if (bytes >= WINDOW_BYTES) yield* flush();
+    if (bytes >= WINDOW_BYTES) {
+      yield* await fetchEntries(bank, pool, index, limiter, window);
+      window = [];
+      bytes = 0;
+    }
   }
-  if (window.length) yield* flush();
+  if (window.length) yield* await fetchEntries(bank, pool, index, limiter, window);
+}
+
+/**
+ * The plaintexts of `entries`, in order, fetched together (chunks that share a frame open it once);
+ * zero entries as zero-filled buffers, every length checked against its entry.
+ */
+export async function fetchEntries(bank: Bank, pool: CodecPool, index: ChunkIndex, limiter: Limiter, entries: readonly DynamicEntry[]): Promise<Buffer[]> {
+  const got = new Map<number, Buffer>();
+  const wants = entries.flatMap((e, tag) => (isZeroId(e.id) ? [] : [{ id: e.id, tag }]));
+  await fetchChunks(bank, pool, index, limiter, wants, (chunks) => {
+    for (const { plain, tags } of chunks) for (const t of tags) got.set(t, plain);
+    return Promise.resolve();
+  });
+  return entries.map((e, tag) => {
+    const plain = isZeroId(e.id) ? Buffer.alloc(e.size) : got.get(tag)!;
+    if (plain.length !== e.size) throw new CairnError('corrupt', `chunk ${e.id.toString('hex')} holds ${plain.length} bytes, its index says ${e.size}`);
+    return plain;
+  });
 }

@@ -32,11 +32,11 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
   const path = device ? target : join(dirname(target), `.${basename(target)}.cairn-partial`);
   const fh = await open(path, device ? 'r+' : 'w');
   const meter = new ProgressMeter('restore', idx.size, onProgress);
+  const limiter = new Limiter(pool.threads + 2);
   let written = 0;
   try {
     if (!device) await fh.truncate(idx.size);
     const index = await bank.loadIndex();
-    const limiter = new Limiter(pool.threads + 2);
     const writes = new Serial();
     const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
     let previous: Promise<void> = Promise.resolve();
@@ -63,6 +63,12 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         }
       }
       const current = fetchChunks(bank, pool, index, limiter, wants, async (chunks) => {
+        for (const { plain, tags } of chunks) {
+          for (const block of tags) {
+            const length = Math.min(idx.blockSize, idx.size - block * idx.blockSize);
+            if (plain.length !== length) throw new CairnError('corrupt', `block ${block} of checkpoint ${manifest.id} holds ${plain.length} bytes, its index says ${length}`);
+          }
+        }
         for (const run of contiguousRuns(chunks, idx.blockSize)) {
           await writes.run(() => writeAll(fh, run.bytes, run.block * idx.blockSize));
           written += run.bytes.length;
@@ -84,6 +90,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     meter.finish();
     return { restoredBytes: idx.size, writtenBytes: written };
   } catch (err) {
+    await limiter.drain().catch(() => undefined); // no read or write of this restore may outlive it
     await fh.close().catch(() => undefined);
     if (!device) await rm(path, { force: true });
     throw err;

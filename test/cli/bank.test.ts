@@ -30,7 +30,7 @@ test('bank info needs no key and shows the format, parameters and key slots, nev
   const { bank } = await bankWithBackup(t);
   const info = (await cairnOk(['bank', 'info', bank, '--json'], { env: { CAIRN_PASSPHRASE: undefined } })).json<Record<string, unknown>>();
   assert.equal(info.format, 'cairn-bank');
-  assert.equal(info.formatVersion, 1);
+  assert.equal(info.formatVersion, 2);
   assert.equal(info.checkpoints, 1);
   assert.equal((info.keySlots as unknown[]).length, 1);
   const text = JSON.stringify(info) + (await readFile(join(bank, 'cairn-bank.json'), 'utf8'));
@@ -58,11 +58,24 @@ test('a bank written by a newer format version is refused with advice to upgrade
   const { bank } = await bankWithBackup(t);
   const path = join(bank, 'cairn-bank.json');
   const d = JSON.parse(await readFile(path, 'utf8')) as { version: number };
-  d.version = 2;
+  d.version = 3;
   await writeFile(path, JSON.stringify(d));
   const r = await cairn(['checkpoints', '--bank', bank]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /format version 2.*upgrade Cairn/);
+  assert.match(r.stderr, /format version 3.*upgrade Cairn/);
+});
+
+test('a bank of the pre-release format 1 is refused, for backups too, with what to do', async (t) => {
+  const { bank, src } = await bankWithBackup(t);
+  const path = join(bank, 'cairn-bank.json');
+  const d = JSON.parse(await readFile(path, 'utf8')) as { version: number };
+  d.version = 1;
+  await writeFile(path, JSON.stringify(d));
+  for (const args of [['checkpoints', '--bank', bank], ['backup', 'image', src, '--bank', bank, '--name', 'again']]) {
+    const r = await cairn(args);
+    assert.equal(r.code, 2, `${args[0]} must refuse a version 1 bank`);
+    assert.match(r.stderr, /format version 1.*create a new bank/);
+  }
 });
 
 test('bank passwd changes the passphrase and rewrites nothing but the descriptor', async (t) => {

@@ -473,3 +473,37 @@ test('xattrs of paths with quotes, newlines and non-UTF-8 bytes are found', asyn
   assert.equal(entries.length, odd.length);
   for (const e of entries) assert.deepEqual(e.xattrs, [['user.name', e.path]], `xattrs of ${show(e.path)}`);
 });
+
+test('a file skipped for a directory in its way never asks for its content', async (t) => {
+  const out = await tempDir(t);
+  await mkdir(join(out, 'f'));
+  let asked = 0;
+  const warnings: RestoreWarning[] = [];
+  const writer = await createTreeWriter(out, {
+    content: () => { asked++; return Promise.reject(new Error('a damaged chunk')); },
+    onWarning: (w) => warnings.push(w),
+  });
+  const entry: FileEntry = { path: b('f'), type: 'file', mode: 0o644, uid: 0, gid: 0, mtimeNs: 0n, ctimeNs: 0n, size: 3, dev: 1, ino: 1n, nlink: 1, content: [] };
+  await writer.add(entry);
+  await writer.finish();
+  assert.equal(asked, 0, 'content was fetched for a file that was not written (and its failure went unhandled)');
+  assert.deepEqual(warnings.map((w) => w.code), ['skipped']);
+});
+
+test('xattrs are read whatever the temporary directory is called', async (t) => {
+  assert.ok(hasAttrTools, 'getfattr/setfattr are missing: install the attr package (scripts/setup.sh does)');
+  const src = await tempDir(t);
+  await writeFile(join(src, 'f'), 'x');
+  setfattr(at(src, 'f'), 'user.k', b('v'));
+  const odd = join(await tempDir(t), "it's $(touch pwned) `x`");
+  await mkdir(odd);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = odd;
+  try {
+    const { entries, warnings } = await scan(src);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(entries[0]!.xattrs, [['user.k', b('v')]]);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+  }
+});

@@ -224,9 +224,10 @@ export class TreeWriter {
    * thousands of small files. Only waiting for content that is still being fetched is asynchronous.
    */
   async #writeFile(entry: FileEntry, abs: Buffer): Promise<boolean> {
-    const content = this.#content(entry);
     const fd = this.#replacing(entry, abs, () => openSync(abs, NEW_FILE, 0o600));
     if (fd === undefined) return false;
+    // Asked for only now: content that is never waited for (a skipped file) must not be asked for.
+    const content = this.#content(entry);
     try {
       const blocks = new BlockRuns(this.#sparse);
       if (content instanceof Promise) {

@@ -24,7 +24,7 @@
  * nlink > 1 are remembered.
  *
  * Extended attributes come from the `getfattr` command (Node has no xattr API), one run per batch
- * of entries (at most BATCH_ENTRIES), from one shell (getfattr-shell.ts; paths quoted so any bytes work).
+ * of entries (at most BATCH_ENTRIES), from one shell (getfattr-shell.ts; paths go through a file, so any bytes work).
  * When getfattr is missing, entries have no xattrs and one 'xattrs-unavailable' warning is given.
  *
  * Files that vanish during the scan are skipped, unreadable directories are recorded but not
