@@ -26,6 +26,10 @@ test('SIGKILL at random moments of a backup never leaves a half-visible checkpoi
     const r = await run;
     if (r.code === 0) expected.push(r.json<{ id: string }>().id); // finished before the kill: it must be complete
     const listed = (await cairnOk(['checkpoints', '--bank', bank, '--json'])).json<{ id: string }[]>().map((c) => c.id);
+    // Killed after its manifest was written but before it exited, a backup is complete: it may be
+    // listed, and the verify below must find all of it.
+    const late = listed.filter((id) => !expected.includes(id));
+    if (r.code !== 0 && late.length === 1) expected.push(late[0]!);
     assert.deepEqual(listed.sort(), [...expected].sort(), `after a kill at ${delay} ms the checkpoints are not what completed`);
     await cairnOk(['verify', '--bank', bank]);
   }
