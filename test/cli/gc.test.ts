@@ -84,7 +84,8 @@ test('packs left by a killed backup are removed by gc once older than the grace 
   const dir = await tempDir(t);
   const bank = join(dir, 'bank'), img = join(dir, 'big.img');
   await cairnOk(['bank', 'init', bank]);
-  await makeImage(img, 96 << 20, [[0, 96 << 20]]);
+  // Ten packs of data: the kill after the fourth lands well before the commit.
+  await makeImage(img, 160 << 20, [[0, 160 << 20]]);
   let child: ChildProcess | undefined;
   const running = cairn(['backup', 'image', img, '--bank', bank, '--name', 'big'], { onSpawn: (c) => { child = c; } });
   const packsDir = join(bank, 'packs');
