@@ -81,8 +81,8 @@ export class BackupSession {
 
   /** Stores a metadata chunk (index page, catalog piece) unless the bank has it; returns its id. */
   async storeMeta(plaintext: Uint8Array): Promise<Buffer> {
-    const { id, frame } = this.bank.sealMeta(plaintext);
-    if (!this.index.has(id)) await this.storeFrame('meta', frame, [{ id, rawLength: plaintext.length }]);
+    const id = this.bank.chunkId(plaintext);
+    if (!this.index.has(id)) await this.storeFrame('meta', this.bank.sealMeta(id, plaintext), [{ id, rawLength: plaintext.length }]);
     return id;
   }
 

@@ -226,11 +226,15 @@ export class Bank {
     return chunk;
   }
 
-  /** A metadata chunk (index page, catalog piece) sealed in the calling thread, as a frame of its own. */
-  sealMeta(plaintext: Uint8Array): { id: Buffer; frame: Buffer } {
-    const id = chunkId(this.keys.idKey, plaintext);
+  /** The id of a chunk, computed in the calling thread (metadata: index pages, catalog pieces). */
+  chunkId(plaintext: Uint8Array): Buffer {
+    return chunkId(this.keys.idKey, plaintext);
+  }
+
+  /** A metadata chunk sealed in the calling thread, as a frame of its own. */
+  sealMeta(id: Uint8Array, plaintext: Uint8Array): Buffer {
     const frame = Buffer.allocUnsafe(frameRoom(1, plaintext.length));
-    return { id, frame: frame.subarray(0, sealFrame(this.keys.dataKey, [{ id, data: plaintext }], META_LEVEL, frame, 0)) };
+    return frame.subarray(0, sealFrame(this.keys.dataKey, [{ id, data: plaintext }], META_LEVEL, frame, 0));
   }
 
   get host(): string {

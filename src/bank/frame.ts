@@ -11,7 +11,7 @@
  * Deduplication stays per chunk: a frame holds only chunks the bank did not have.
  */
 import { CairnError } from '../core/errors.ts';
-import { freeNow } from '../core/free-now.ts';
+import { Scratch } from '../core/scratch.ts';
 import { ENVELOPE_OVERHEAD, FLAG_ZSTD, contextOf, openInto, sealInto } from './envelope.ts';
 import { compressBound, compressInto, decompressInto, frameContentSize } from './zstd.ts';
 
@@ -46,7 +46,7 @@ export function sealFrame(dataKey: Uint8Array, members: readonly FrameMember[], 
   let raw = 0;
   for (const m of members) raw += m.data.length;
   const size = framePlainSize(members.length, raw);
-  const plain = scratch(0, size);
+  const plain = plainScratch.get(size);
   const view = new DataView(plain.buffer, plain.byteOffset, size);
   view.setUint32(0, members.length, true);
   let t = COUNT_BYTES, d = COUNT_BYTES + members.length * MEMBER_BYTES;
@@ -59,7 +59,7 @@ export function sealFrame(dataKey: Uint8Array, members: readonly FrameMember[], 
   }
   const body = plain.subarray(0, size);
   if (level > 0) {
-    const packed = scratch(1, compressBound(size));
+    const packed = packedScratch.get(compressBound(size));
     const n = compressInto(body, level, packed);
     if (n < size) return sealInto(dataKey, FRAME_CONTEXT, packed.subarray(0, n), FLAG_ZSTD, target, at);
   }
@@ -148,12 +148,5 @@ export function shareOf(frameLength: number, rawLength: number, frameRawLength: 
   return frameRawLength === 0 ? 0 : Math.round((frameLength * rawLength) / frameRawLength);
 }
 
-/** Per-thread scratch buffers, grown to the largest frame seen: sealing copies out of them. */
-const scratchBuffers: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
-function scratch(which: 0 | 1, size: number): Buffer {
-  if (scratchBuffers[which]!.length < size) {
-    freeNow(scratchBuffers[which]!);
-    scratchBuffers[which] = Buffer.allocUnsafeSlow(size);
-  }
-  return scratchBuffers[which]!;
-}
+/** Per thread (module state is per worker): sealing assembles and compresses a frame in these, then copies out. */
+const plainScratch = new Scratch(), packedScratch = new Scratch();

@@ -6,6 +6,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
 import { decryptFrame, frameMembers, frameRoom, inflateInto, memberFinder, notInFrame, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
+import { Scratch } from '../core/scratch.ts';
 import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys } from './codec-pool.ts';
 
 // Top-level await makes require() of this module throw at once, so piscina loads it with import().
@@ -91,7 +92,7 @@ function openFrames(task: Task<'open'>): OpenResult {
   };
   // Decrypt every frame first, each into its own place in an arena: their sizes give the one output
   // buffer the plaintexts go into.
-  const arena = scratch(data.length);
+  const arena = arenaScratch.get(data.length);
   let want = 0, total = 0;
   const sealed = task.frames.map((f) => {
     const what = `the frame holding chunk ${hex(ids, want)}`;
@@ -148,12 +149,8 @@ function placeFrame(sealed: SealedBody, out: Buffer, at: number, what: string): 
   return frameMembers(out.subarray(at, at + sealed.size), what);
 }
 
-/** One decryption arena per thread, grown to the largest range seen. */
-let arenaBuffer = Buffer.alloc(0);
-function scratch(size: number): Buffer {
-  if (arenaBuffer.length < size) arenaBuffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * arenaBuffer.length));
-  return arenaBuffer;
-}
+/** The decryption arena of this thread, grown to the largest range seen. */
+const arenaScratch = new Scratch();
 
 function hex(ids: Uint8Array, i: number): string {
   return Buffer.from(ids.buffer, ids.byteOffset + i * 32, 32).toString('hex');

@@ -3,9 +3,9 @@
  *
  * Bytes are staged in a buffer, cut with content-defined chunking (a cut is always made at the end
  * of an object), and each full staging buffer goes to the codec pool as one batch, so a thousand
- * small files cost a few tasks rather than a thousand, and their new chunks share frames. Results come back out of order; the sink
- * receives chunk refs and object ends strictly in order, which lets callers write index pages and
- * catalogs as they go, with memory bounded by the staging buffers in flight.
+ * small files cost a few tasks rather than a thousand, and their new chunks share frames. Results
+ * come back out of order; the sink receives chunk refs and object ends strictly in order, which lets
+ * callers write index pages and catalogs as they go, with memory bounded by the staging buffers in flight.
  */
 import type { BackupSession } from '../bank/backup-session.ts';
 import { FRAME_TARGET_BYTES } from '../bank/frame.ts';
