@@ -1,6 +1,6 @@
 // Cairn through its CLI, exactly as a user runs it, with the Node that runs the benchmark.
 // The CLI may be missing or incomplete: every failure becomes a result, never an exception.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandResult } from './measure.ts';
 import { run, runMeasured } from './measure.ts';
@@ -8,16 +8,17 @@ import { lastJsonLine } from './peers.ts';
 import type { BackupRun, BenchTool, CairnReport } from './tool.ts';
 import { commandTimeoutMs } from './tool.ts';
 
-// bin/cairn.js, as npx cairn runs it: it turns on Node's compile cache before loading the sources.
+// bin/cairn.js run as an executable, as npx cairn runs it: its #! line sets the Node flags, and it turns
+// on Node's compile cache before loading the sources. `env node` finds the Node running the benchmark.
 const cli = fileURLToPath(new URL('../bin/cairn.js', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const reportFields = ['id', 'parent', 'sourceBytes', 'readBytes', 'writtenBytes', 'durationMs'] as const;
 
-const env = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret' };
+const env = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret', PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
 
 export function cairn(): BenchTool {
   const cairn = (args: string[], cwd?: string): Promise<CommandResult> =>
-    runMeasured(process.execPath, [cli, ...args], { env, timeoutMs: commandTimeoutMs, ...(cwd === undefined ? {} : { cwd }) });
+    runMeasured(cli, args, { env, timeoutMs: commandTimeoutMs, ...(cwd === undefined ? {} : { cwd }) });
   return {
     name: 'cairn',
     settings: 'cairn defaults, run by the CLI from the working tree',
@@ -57,7 +58,7 @@ function parseReport(stdout: string): CairnReport | string {
 
 /** `cairn checkpoints --json`, kept in the results file as evidence of the checkpoint chain. */
 export async function listCheckpoints(bank: string): Promise<unknown> {
-  const result = await runMeasured(process.execPath, [cli, 'checkpoints', '--bank', bank, '--json'], {
+  const result = await runMeasured(cli, ['checkpoints', '--bank', bank, '--json'], {
     env, timeoutMs: 60_000,
   });
   if (!result.ok) return { error: result.error };

@@ -1,6 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // Entry of `npx cairn`: Cairn needs Node 24 (it runs its TypeScript sources directly).
 // When started by an older system Node, re-run with the Node 24 that `npm ci` put in node_modules.
+//
+// --max-semi-space-size=2: the main thread makes little garbage that lives, but V8 sizes its young
+// generation for allocation rate and kept ~60 MB of it (measured peak RSS of a file-tree backup:
+// 283 MB → 241 MB, no slower). It can only be set on the command line, hence the #! line.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import module from 'node:module';
@@ -18,6 +22,6 @@ if (major >= 24) {
       `Run 'npm ci' in the Cairn checkout (it installs Node 24 into node_modules), or install Node 24.\n`);
     process.exit(1);
   }
-  const r = spawnSync(local, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(local, ['--max-semi-space-size=2', main, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

@@ -5,11 +5,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
+import { secretKey } from './secret-key.ts';
 
 export const CHUNK_ID_BYTES = 32;
 
 export function chunkId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
-  return createHmac('sha256', idKey).update(plaintext).digest();
+  return createHmac('sha256', secretKey(idKey)).update(plaintext).digest();
 }
 
 /** Throws 'corrupt' unless `plaintext` is the chunk `id` names. */

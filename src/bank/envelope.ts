@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
+import { secretKey } from './secret-key.ts';
 import { compressBound, compressInto, decompress } from './zstd.ts';
 
 export const ENVELOPE_VERSION = 1;
@@ -31,7 +32,7 @@ export function sealInto(key: Uint8Array, context: Uint8Array, plaintext: Uint8A
   out[0] = ENVELOPE_VERSION;
   out[1] = flags;
   randomFillSync(out, 2, 12);
-  const cipher = createCipheriv('aes-256-gcm', key, out.subarray(2, 14));
+  const cipher = createCipheriv('aes-256-gcm', secretKey(key), out.subarray(2, 14));
   cipher.setAAD(Buffer.concat([out.subarray(0, 2), context]));
   const n = 14 + pieceWise(cipher, plaintext, out, 14);
   cipher.final(); // GCM is a stream mode: nothing is left to output
@@ -59,7 +60,7 @@ export function openInto(key: Uint8Array, context: Uint8Array, envelope: Uint8Ar
       (version > ENVELOPE_VERSION ? ': upgrade Cairn to read it' : ''));
   }
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new CairnError('corrupt', `${what} has unknown flags ${flags}`);
-  const decipher = createDecipheriv('aes-256-gcm', key, envelope.subarray(2, 14));
+  const decipher = createDecipheriv('aes-256-gcm', secretKey(key), envelope.subarray(2, 14));
   decipher.setAAD(Buffer.concat([envelope.subarray(0, 2), context]));
   decipher.setAuthTag(envelope.subarray(envelope.length - 16));
   try {

@@ -16,7 +16,7 @@ export class BufferPool {
     return this.#free.pop() ?? new ArrayBuffer(this.size);
   }
 
-  give(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === this.size && !buffer.detached && this.#free.length < this.#keep) this.#free.push(buffer);
+  give(buffer: ArrayBuffer | SharedArrayBuffer): void {
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === this.size && !buffer.detached && this.#free.length < this.#keep) this.#free.push(buffer);
   }
 }

@@ -11,7 +11,7 @@ import { ZERO_CHUNK, type CodecPool } from './codec-pool.ts';
 
 export interface StoredBatch {
   /** The batch's data buffer, back from the pool. */
-  data: ArrayBuffer;
+  data: ArrayBuffer | SharedArrayBuffer;
   /** 32 bytes per chunk: its id, or the zero id (32 zero bytes) for an all-zero chunk. */
   ids: Uint8Array;
   /** Per chunk, ZERO_CHUNK, SAME_AS_SKIP_ID or HASHED. */
@@ -47,7 +47,7 @@ export class ChunkStorer {
    * Chunk i of the batch is data[bounds[i], bounds[i+1]). With `skipIds` (32 bytes per chunk), a
    * chunk equal to its skip id is reported as SAME_AS_SKIP_ID and stored only if the bank lacks it.
    */
-  async store(data: ArrayBuffer, bounds: number[], skipIds?: ArrayBuffer): Promise<StoredBatch> {
+  async store(data: ArrayBuffer | SharedArrayBuffer, bounds: number[], skipIds?: ArrayBuffer): Promise<StoredBatch> {
     const hashed = await this.#pool.hash({ data, bounds, ...(skipIds ? { skipIds } : {}) });
     const ids = new Uint8Array(hashed.ids), kinds = new Int8Array(hashed.kinds);
     const { select, elsewhere } = this.#missing(ids, kinds);

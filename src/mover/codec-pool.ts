@@ -16,7 +16,7 @@ export type CodecTask =
   | {
     op: 'hash';
     /** Source bytes; chunk i is data[bounds[i], bounds[i+1]). Returned in the result. */
-    data: ArrayBuffer;
+    data: ArrayBuffer | SharedArrayBuffer;
     bounds: number[];
     /** Ids to compare with (32 bytes per chunk): the parent's blocks at the same offsets. */
     skipIds?: ArrayBuffer;
@@ -24,7 +24,7 @@ export type CodecTask =
   | {
     op: 'seal';
     /** As given to (and returned by) 'hash'. */
-    data: ArrayBuffer;
+    data: ArrayBuffer | SharedArrayBuffer;
     bounds: number[];
     /** The chunks to store, ascending, and their ids (32 bytes each, in that order). */
     select: number[];
@@ -50,14 +50,14 @@ export type CodecTask =
 export const ZERO_CHUNK = 0, SAME_AS_SKIP_ID = 1, HASHED = 2;
 
 export interface HashResult {
-  data: ArrayBuffer;
+  data: ArrayBuffer | SharedArrayBuffer;
   /** 32 bytes per chunk; zero chunks have none (zero bytes). */
   ids: ArrayBuffer;
   kinds: ArrayBuffer;
 }
 
 export interface SealResult {
-  data: ArrayBuffer;
+  data: ArrayBuffer | SharedArrayBuffer;
   out: ArrayBuffer;
   /** Per frame: offset in `out`, length, and how many of the selected chunks (in order) it holds. */
   frames: number[];
@@ -76,6 +76,11 @@ export interface OpenResult {
 /** A CairnError raised in a worker, sent back as a value (errors lose their class between threads). */
 export interface WorkerFailure {
   failure: { code: ErrorCode; message: string };
+}
+
+/** The buffers to move between threads: SharedArrayBuffers are shared as they are and cannot be moved. */
+export function movable(buffers: (ArrayBuffer | SharedArrayBuffer)[]): ArrayBuffer[] {
+  return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 async function unwrap<T extends object>(result: Promise<T | WorkerFailure>): Promise<T> {
@@ -120,8 +125,8 @@ export class CodecPool {
     return this.#run({ op: 'open', ...task }, [task.data, task.ids]);
   }
 
-  #run<T extends object>(task: CodecTask, transferList: ArrayBuffer[]): Promise<T> {
-    return unwrap(this.#pool.run(task, { transferList }) as Promise<T | WorkerFailure>);
+  #run<T extends object>(task: CodecTask, buffers: (ArrayBuffer | SharedArrayBuffer)[]): Promise<T> {
+    return unwrap(this.#pool.run(task, { transferList: movable(buffers) }) as Promise<T | WorkerFailure>);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
 import { decryptFrame, frameMembers, frameRoom, inflateInto, memberFinder, notInFrame, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
 import { Scratch } from '../core/scratch.ts';
-import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys } from './codec-pool.ts';
+import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys, movable } from './codec-pool.ts';
 
 // Top-level await makes require() of this module throw at once, so piscina loads it with import().
 // Loaded with require(esm), Node 24 aborts the whole process (an assertion in
@@ -157,7 +157,7 @@ function hex(ids: Uint8Array, i: number): string {
 }
 
 /** Piscina transfers the listed buffers of a result wrapped this way instead of cloning them. */
-function transferring<T extends object>(value: T, buffers: ArrayBuffer[]): T {
-  const movable = { [transferableSymbol]: buffers, [valueSymbol]: value };
-  return move(movable) as unknown as T;
+function transferring<T extends object>(value: T, buffers: (ArrayBuffer | SharedArrayBuffer)[]): T {
+  const wrapped = { [transferableSymbol]: movable(buffers), [valueSymbol]: value };
+  return move(wrapped) as unknown as T;
 }

@@ -122,12 +122,12 @@ export class ContentWriter {
     this.#objects = [];
     this.#ends = [];
     if (batch.sizes.length === 0) {
-      this.#stages.give(full.buffer as ArrayBuffer);
+      this.#stages.give(full.buffer);
       this.#complete(batch);
       return;
     }
     await this.#limiter.run(async () => {
-      batch.stored = await this.#storer.store(full.buffer as ArrayBuffer, bounds);
+      batch.stored = await this.#storer.store(full.buffer, bounds);
       this.#stages.give(batch.stored.data);
       this.storedBytes += batch.stored.storedBytes;
       this.#complete(batch);

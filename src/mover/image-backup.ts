@@ -9,7 +9,6 @@
  * Without dirty extents every data block is read: "forever incremental" still writes only new chunks.
  * Reads, hashing and uploads overlap; memory is bounded by the limiter and the pack writer.
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import { CairnError } from '../core/errors.ts';
 import { normalizeExtents, type Extent } from '../core/extent.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
@@ -18,9 +17,10 @@ import type { Bank } from '../bank/bank.ts';
 import { isZeroId } from '../bank/index-pages.ts';
 import { FRAME_TARGET_BYTES } from '../bank/frame.ts';
 import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
-import { BufferPool } from './buffer-pool.ts';
+import { AlignedBuffers } from './aligned-buffers.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { ChunkStorer } from './chunk-storer.ts';
+import { DirectReader } from './direct-reader.ts';
 import { Limiter } from './limiter.ts';
 import { dataExtents, describeSource } from './source-extents.ts';
 
@@ -57,11 +57,11 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
   const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
   const session = await BackupSession.start(bank);
-  const fh = await open(req.path, 'r');
+  const source = await DirectReader.open(req.path);
   const meter = new ProgressMeter('backup', 0, req.onProgress);
   const limiter = new Limiter(pool.threads * 2 + 1);
   const batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / bs));
-  const reads = new BufferPool(batchBlocks * bs);
+  const reads = new AlignedBuffers(batchBlocks * bs);
   const storer = new ChunkStorer(session, pool, {
     type: 'data', level: bank.chunking.compressionLevel, frameBytes: FRAME_TARGET_BYTES, batchBytes: batchBlocks * bs, batchChunks: batchBlocks,
   });
@@ -98,7 +98,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
           const first = run, count = i - run;
           page.pending++;
           await limiter.run(async () => {
-            const r = await backupBatch(fh, storer, reads, page, { block: p * perPage + first, first, count, blockSize: bs, size: info.size });
+            const r = await backupBatch(source, storer, reads, page, { block: p * perPage + first, first, count, blockSize: bs, size: info.size });
             readBytes += r.read;
             storedBytes += r.stored; // added after the await: `x += await f()` would lose concurrent updates
             meter.add(r.read);
@@ -122,7 +122,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
     await session.close();
     throw err;
   } finally {
-    await fh.close();
+    await source.close();
   }
 }
 
@@ -202,20 +202,15 @@ interface BatchPlace {
 }
 
 /** Reads `count` blocks, stores those the bank lacks, and records their ids in the page. */
-async function backupBatch(fh: FileHandle, storer: ChunkStorer, reads: BufferPool, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
+async function backupBatch(source: DirectReader, storer: ChunkStorer, reads: AlignedBuffers, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
   const { block, first, count, blockSize: bs, size } = at;
   const offset = block * bs;
   const length = Math.min(count * bs, size - offset);
   const data = reads.take();
-  const buf = new Uint8Array(data, 0, length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-    if (bytesRead === 0) {
-      reads.give(data);
-      throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
-    }
-    got += bytesRead;
+  const got = await source.read(new Uint8Array(data), length, offset);
+  if (got < length) {
+    reads.give(data);
+    throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
   }
   const bounds: number[] = [];
   for (let i = 0; i < count; i++) bounds.push(i * bs);

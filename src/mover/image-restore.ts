@@ -15,6 +15,7 @@ import type { Manifest } from '../bank/manifest.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
 import { Limiter } from './limiter.ts';
+import { WriteBehind } from './write-behind.ts';
 
 const WINDOW_PAGES = 8;
 
@@ -34,6 +35,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
   const meter = new ProgressMeter('restore', idx.size, onProgress);
   const limiter = new Limiter(pool.threads + 2);
   let written = 0;
+  const writeBehind = new WriteBehind(fh);
   try {
     if (!device) await fh.truncate(idx.size);
     const index = await bank.loadIndex();
@@ -47,7 +49,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         const entries = Math.min(idx.pageEntries, Math.ceil(idx.size / idx.blockSize) - first);
         const pageId = idx.pages[p];
         if (!pageId) {
-          if (zeroRun) await writeZeros(fh, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
+          if (zeroRun) await writeZeros(fh, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize), writeBehind);
           meter.add(Math.min(idx.size - first * idx.blockSize, entries * idx.blockSize));
           continue;
         }
@@ -55,7 +57,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         for (let i = 0; i < entries; i++) {
           if (isZeroId(page, i * 32)) {
             const at = (first + i) * idx.blockSize;
-            if (zeroRun) await writeZeros(fh, zeroRun, at, Math.min(idx.size, at + idx.blockSize));
+            if (zeroRun) await writeZeros(fh, zeroRun, at, Math.min(idx.size, at + idx.blockSize), writeBehind);
             meter.add(Math.min(idx.blockSize, idx.size - at));
           } else {
             wants.push({ id: page.subarray(i * 32, i * 32 + 32), tag: first + i });
@@ -72,6 +74,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         for (const run of contiguousRuns(chunks, idx.blockSize)) {
           await writes.run(() => writeAll(fh, run.bytes, run.block * idx.blockSize));
           written += run.bytes.length;
+          writeBehind.wrote(run.bytes.length);
           meter.add(run.bytes.length);
         }
         // Written and not needed any more: free the decode buffer now rather than at the next GC.
@@ -84,6 +87,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     }
     await previous;
     await limiter.drain();
+    await writeBehind.idle();
     await fh.sync();
     await fh.close();
     if (!device) await rename(path, target);
@@ -91,6 +95,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     return { restoredBytes: idx.size, writtenBytes: written };
   } catch (err) {
     await limiter.drain().catch(() => undefined); // no read or write of this restore may outlive it
+    await writeBehind.idle().catch(() => undefined);
     await fh.close().catch(() => undefined);
     if (!device) await rm(path, { force: true });
     throw err;
@@ -128,8 +133,12 @@ async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Prom
   }
 }
 
-async function writeZeros(fh: FileHandle, zeros: Buffer, from: number, to: number): Promise<void> {
-  for (let at = from; at < to; at += zeros.length) await writeAll(fh, zeros.subarray(0, Math.min(zeros.length, to - at)), at);
+async function writeZeros(fh: FileHandle, zeros: Buffer, from: number, to: number, writeBehind: WriteBehind): Promise<void> {
+  for (let at = from; at < to; at += zeros.length) {
+    const n = Math.min(zeros.length, to - at);
+    await writeAll(fh, zeros.subarray(0, n), at);
+    writeBehind.wrote(n);
+  }
 }
 
 /** Runs tasks one at a time: concurrent writes to one file only contend for its inode lock. */
