@@ -14,12 +14,12 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TABLE_BYTES_PER_CHUNK } from '../src/bank/chunk-index.ts';
 import { CdcChunker, chunkStream, createGearTable } from '../src/mover/cdc-chunker.ts';
 
 const MIB = 1 << 20;
 const CAP = 512 * MIB;
 const PACK = 16 * MIB;
-const INDEX_BYTES_PER_CHUNK = 60;
 const OVERWRITES = 200;
 const OVERWRITE_SIZE = 4096;
 const INSERTIONS = 5;
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
       mib(fresh),
       kib(fresh / (OVERWRITES + INSERTIONS)),
       (PACK / mean).toFixed(1),
-      ((2 ** 40 / mean) * INDEX_BYTES_PER_CHUNK / MIB).toFixed(0),
+      ((2 ** 40 / mean) * TABLE_BYTES_PER_CHUNK / MIB).toFixed(0),
     ]);
   }
   printTable(rows);

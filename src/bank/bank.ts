@@ -24,6 +24,8 @@ import { packKey } from './pack-format.ts';
 
 /** zstd level of metadata chunks: small, written once, read often. */
 const META_LEVEL = 3;
+/** Bytes an index entry takes in an index object, compressed and sealed (measured: 32.5): sizes the chunk table. */
+const INDEX_BYTES_PER_ENTRY = 32;
 
 export class Bank {
   readonly storage: StorageBackend;
@@ -146,7 +148,7 @@ export class Bank {
     if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
     let index = new ChunkIndex();
     await this.#eachIndexObject(
-      () => { index = new ChunkIndex(); },
+      (bytes) => { index = new ChunkIndex(bytes / INDEX_BYTES_PER_ENTRY); },
       (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, stored) => {
         if (!condemned.has(packId)) index.add(id, packId, offset, length, stored);
       }),
@@ -169,11 +171,15 @@ export class Bank {
    * replaces index objects by writing the successor first, then deleting; an object that vanishes
    * while we read means our listing may miss its successor, so everything starts again (`restart`).
    */
-  async #eachIndexObject(restart: () => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
+  async #eachIndexObject(restart: (bytes: number) => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      restart();
       const names: string[] = [];
-      for await (const o of this.storage.list('index/')) names.push(o.key.slice('index/'.length));
+      let bytes = 0;
+      for await (const o of this.storage.list('index/')) {
+        names.push(o.key.slice('index/'.length));
+        bytes += o.size;
+      }
+      restart(bytes);
       let vanished = false;
       for (const name of names) {
         let object: Uint8Array;

@@ -1,0 +1,40 @@
+// The chunk table: every id added is found with its location, absent ids are not, the first copy
+// of an id wins, and it stays right across growth, wrap-around and ids that share their first bytes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { ChunkIndex } from '../../src/bank/chunk-index.ts';
+
+const idOf = (n: number): Buffer => createHash('sha256').update(`chunk ${n}`).digest();
+
+for (const expected of [0, 30_000, 5]) {
+  test(`30,000 ids, sized for ${expected}: each found with its location, others not`, () => {
+    const index = new ChunkIndex(expected);
+    for (let n = 0; n < 30_000; n++) assert.equal(index.add(idOf(n), `pack-${n % 7}`, n, n + 1, n % 1000), true);
+    assert.equal(index.size, 30_000);
+    for (let n = 0; n < 30_000; n++) assert.deepEqual(index.get(idOf(n)), { packId: `pack-${n % 7}`, offset: n, length: n + 1, stored: n % 1000 });
+    for (let n = 30_000; n < 40_000; n++) assert.equal(index.has(idOf(n)), false);
+    assert.deepEqual(index.packIds().sort(), ['pack-0', 'pack-1', 'pack-2', 'pack-3', 'pack-4', 'pack-5', 'pack-6']);
+  });
+}
+
+test('the first location of an id wins', () => {
+  const index = new ChunkIndex();
+  assert.equal(index.add(idOf(1), 'a', 10, 20, 5), true);
+  assert.equal(index.add(idOf(1), 'b', 30, 40, 6), false);
+  assert.deepEqual(index.get(idOf(1)), { packId: 'a', offset: 10, length: 20, stored: 5 });
+  assert.equal(index.size, 1);
+});
+
+test('ids that share their first word probe on, including past the end of the table', () => {
+  const index = new ChunkIndex();
+  // First word 0xffffffff: the last slot, so the second and third wrap around to the start.
+  const ids = [1, 2, 3].map((n) => { const id = idOf(n); id.writeUInt32LE(0xffffffff, 0); return id; });
+  // Same first 16 bytes but the last: the table holds 16 bytes of each id, so these count as one.
+  const twin = Buffer.from(ids[0]!); twin[31]! ^= 1;
+  ids.forEach((id, i) => index.add(id, `p${i}`, i, 1, 1));
+  ids.forEach((id, i) => assert.equal(index.get(id)?.packId, `p${i}`));
+  const other = Buffer.from(ids[0]!); other[15]! ^= 1;
+  assert.equal(index.has(other), false, 'a difference within the first 16 bytes is another id');
+  assert.equal(index.get(twin)?.packId, 'p0');
+});
