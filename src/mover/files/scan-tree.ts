@@ -66,8 +66,10 @@ export interface ScanWarning {
   message: string;
 }
 
-const BATCH_ENTRIES = 1000;
-const BATCH_PATH_BYTES = 256 * 1024;
+// Each getfattr batch costs ~12 ms of process start-up here: 1,000-entry batches made xattrs half of
+// a warm scan's time (18,500 entries: 1.28 s, 0.72 s without xattrs); 4,000 entries: 1.1 s.
+const BATCH_ENTRIES = 4000;
+const BATCH_PATH_BYTES = 1 << 20;
 const STAT_WINDOW = 32;
 const SLASH = Buffer.from('/');
 
@@ -99,7 +101,7 @@ export async function* scanTree(root: string, options: ScanOptions = {}): AsyncG
   let batch: FileEntry[] = [];
   let batchBytes = 0;
   try {
-    for await (const entry of walkDir(walker, Buffer.alloc(0))) {
+    for await (const entry of walk(walker)) {
       batch.push(entry);
       batchBytes += entry.path.length + rootAbs.length + 2;
       if (batch.length >= BATCH_ENTRIES || batchBytes >= BATCH_PATH_BYTES) {
@@ -135,33 +137,67 @@ interface Walker {
   warn: (warning: ScanWarning) => void;
 }
 
-async function* walkDir(w: Walker, dirRel: Buffer): AsyncGenerator<FileEntry> {
+/** A directory being walked: its sorted names, the next one to stat, and stat results not yet yielded. */
+interface OpenDir {
+  rel: Buffer;
+  names: Buffer[];
+  next: number;
+  ready: (FileEntry | undefined)[];
+  taken: number;
+}
+
+/**
+ * Depth-first, with an explicit stack rather than recursive generators: each level of `yield*`
+ * delegation costs every entry below it a promise round trip, which made deep trees slow to walk.
+ */
+async function* walk(w: Walker): AsyncGenerator<FileEntry> {
+  const stack: OpenDir[] = [];
+  const root = await openDir(w, Buffer.alloc(0));
+  if (root) stack.push(root);
+  while (stack.length > 0) {
+    const dir = stack.at(-1)!;
+    if (dir.taken === dir.ready.length) {
+      if (dir.next >= dir.names.length) {
+        stack.pop();
+        continue;
+      }
+      // lstat a window of siblings at once (each call is a thread-pool round trip); everything
+      // that depends on order (hard links, descending) stays sequential.
+      const window = dir.names.slice(dir.next, dir.next + STAT_WINDOW).map((name) => (dir.rel.length === 0 ? name : Buffer.concat([dir.rel, SLASH, name])));
+      dir.next += window.length;
+      dir.ready = await Promise.all(window.map((rel) => entryOf(w, rel)));
+      dir.taken = 0;
+      continue;
+    }
+    const entry = dir.ready[dir.taken++];
+    if (!entry) continue;
+    noteHardlink(w, entry);
+    yield entry;
+    if (entry.type === 'dir' && !(w.oneFileSystem && entry.dev !== w.rootDev)) {
+      const child = await openDir(w, entry.path);
+      if (child) stack.push(child);
+    }
+  }
+}
+
+/** Reads and sorts a directory's names; undefined (with a warning) when it vanished or cannot be read. */
+async function openDir(w: Walker, rel: Buffer): Promise<OpenDir | undefined> {
   let names: Buffer[];
   try {
-    names = await readdir(absPath(w, dirRel), { encoding: 'buffer' });
+    names = await readdir(absPath(w, rel), { encoding: 'buffer' });
   } catch (err) {
     const code = errnoOf(err);
-    if (dirRel.length > 0 && code === 'ENOENT') {
-      w.warn({ code: 'vanished', path: dirRel, message: 'directory vanished before it was read' });
-    } else if (dirRel.length > 0 && (code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR')) {
-      w.warn({ code: 'unreadable', path: dirRel, message: `cannot read directory (${code}); recorded empty` });
+    if (rel.length > 0 && code === 'ENOENT') {
+      w.warn({ code: 'vanished', path: rel, message: 'directory vanished before it was read' });
+    } else if (rel.length > 0 && (code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR')) {
+      w.warn({ code: 'unreadable', path: rel, message: `cannot read directory (${code}); recorded empty` });
     } else {
       throw err;
     }
-    return;
+    return undefined;
   }
   names.sort((a, b) => Buffer.compare(a, b));
-  // lstat a window of siblings at once (each call is a thread-pool round trip); everything
-  // that depends on order (hard links, recursion) stays sequential.
-  for (let i = 0; i < names.length; i += STAT_WINDOW) {
-    const window = names.slice(i, i + STAT_WINDOW).map((name) => (dirRel.length === 0 ? name : Buffer.concat([dirRel, SLASH, name])));
-    for (const entry of await Promise.all(window.map((rel) => entryOf(w, rel)))) {
-      if (!entry) continue;
-      noteHardlink(w, entry);
-      yield entry;
-      if (entry.type === 'dir' && !(w.oneFileSystem && entry.dev !== w.rootDev)) yield* walkDir(w, entry.path);
-    }
-  }
+  return { rel, names, next: 0, ready: [], taken: 0 };
 }
 
 /** First path of an inode: remembered (nlink > 1 only); later paths: get `hardlinkTo`. */
