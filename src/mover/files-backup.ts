@@ -6,7 +6,6 @@
  * reuses the parent's chunk list without being read. Both trees are in scan order, so the parent's
  * catalog is merged in a single pass, with memory for one entry.
  */
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileEntry, ChunkRef } from '../core/file-entry.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
@@ -21,6 +20,7 @@ import { ContentWriter } from './content-writer.ts';
 import { DynamicIndexWriter } from './dynamic-index-writer.ts';
 import { FifoArena } from './fifo-arena.ts';
 import { Limiter } from './limiter.ts';
+import { readAhead, readInto, type Prefetched, type ReadResult } from './files/read-file.ts';
 import { compareScanOrder, scanTree, type ScanWarning } from './files/scan-tree.ts';
 import { chunkerFor } from './stream-backup.ts';
 
@@ -161,10 +161,11 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
         if (old && old.type === 'file' && old.size === entry.size && old.mtimeNs === entry.mtimeNs && old.ino === entry.ino && old.ctimeNs === entry.ctimeNs && old.content && reusable(session, old.content)) {
           item.reused = old;
         } else if (entry.size <= READ_AHEAD_FILE) {
-          let region = arena.take(entry.size);
+          // One byte more than the scanned size, to see whether the file grew (readAhead).
+          let region = arena.take(entry.size + 1);
           while (!region && ahead.length > 0) {
             await take();
-            region = arena.take(entry.size);
+            region = arena.take(entry.size + 1);
           }
           if (region) {
             item.read = readAhead(item.path, region);
@@ -198,62 +199,4 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
 /** The parent's chunks may be reused only if this writer's index has them (not in packs a GC condemned). */
 function reusable(session: BackupSession, refs: readonly ChunkRef[]): boolean {
   return refs.every((r) => isZeroId(Buffer.from(r.id, 'hex')) || session.index.has(Buffer.from(r.id, 'hex')));
-}
-
-interface ReadResult {
-  bytes: number;
-  /** Why the file could not be opened (it is then recorded empty). */
-  error?: string;
-}
-
-interface Prefetched {
-  bytes: Buffer;
-  /** The file holds more than its scanned size: it is read again, whole, in its turn. */
-  grew: boolean;
-  error?: string;
-}
-
-/** Reads a small file into `region` (its scanned size), and notes whether there is more. */
-async function readAhead(path: Buffer, region: Buffer): Promise<Prefetched> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    return { bytes: region.subarray(0, 0), grew: false, error: (err as Error).message };
-  }
-  try {
-    let got = 0;
-    while (got < region.length) {
-      const { bytesRead } = await fh.read(region, got, region.length - got, null);
-      if (bytesRead === 0) return { bytes: region.subarray(0, got), grew: false };
-      got += bytesRead;
-    }
-    const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
-    return { bytes: region, grew: bytesRead > 0 };
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Reads a file into the content writer through `buf` as it goes (large files, and files that grew). */
-async function readInto(content: ContentWriter, buf: Buffer, path: Buffer, progress: (n: number) => void): Promise<ReadResult> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    return { bytes: 0, error: (err as Error).message };
-  }
-  try {
-    let bytes = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      await content.write(buf.subarray(0, bytesRead));
-      bytes += bytesRead;
-      progress(bytesRead);
-    }
-    return { bytes };
-  } finally {
-    await fh.close();
-  }
 }
