@@ -14,7 +14,7 @@ const cli = fileURLToPath(new URL('../bin/cairn.js', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const reportFields = ['id', 'parent', 'sourceBytes', 'readBytes', 'writtenBytes', 'durationMs'] as const;
 
-const env = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret', PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+const env = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret', PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(':') };
 
 export function cairn(): BenchTool {
   const cairn = (args: string[], cwd?: string): Promise<CommandResult> =>

@@ -35,7 +35,7 @@ export class ChunkIndex {
 
   /** `expected`: how many chunks will be added, if known (an estimate is fine: the table grows past it). */
   constructor(expected = 0) {
-    this.#cap = Math.max(1024, Math.ceil(expected / LOAD));
+    this.#cap = Math.max(1024, Number.isFinite(expected) ? Math.ceil(expected / LOAD) : 0);
     this.#slots = new Uint32Array(this.#cap * W);
   }
 

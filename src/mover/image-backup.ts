@@ -56,12 +56,20 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
 
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
   const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
-  const session = await BackupSession.start(bank);
+  // Opened before the session: a source that cannot be opened leaves no session record behind.
   const source = await DirectReader.open(req.path);
+  let session: BackupSession;
+  try {
+    session = await BackupSession.start(bank);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const meter = new ProgressMeter('backup', 0, req.onProgress);
-  const limiter = new Limiter(pool.threads * 2 + 1);
+  const inFlight = pool.threads * 2 + 1;
+  const limiter = new Limiter(inFlight);
   const batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / bs));
-  const reads = new AlignedBuffers(batchBlocks * bs);
+  const reads = new AlignedBuffers(batchBlocks * bs, inFlight + 1);
   const storer = new ChunkStorer(session, pool, {
     type: 'data', level: bank.chunking.compressionLevel, frameBytes: FRAME_TARGET_BYTES, batchBytes: batchBlocks * bs, batchChunks: batchBlocks,
   });
@@ -93,7 +101,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
             meter.totalBytes += Math.min(bs, info.size - (p * perPage + i) * bs);
           }
         }
-        const endRun = run >= 0 && (state !== READ || (i - run) * bs >= BATCH_BYTES);
+        const endRun = run >= 0 && (state !== READ || i - run >= batchBlocks);
         if (endRun) {
           const first = run, count = i - run;
           page.pending++;

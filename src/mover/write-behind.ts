@@ -22,10 +22,14 @@ export class WriteBehind {
     this.#fh = fh;
   }
 
-  /** Counts bytes just written; starts a datasync when enough piled up and none is running. */
+  /**
+   * Counts bytes just written; starts a datasync when enough piled up and none is running. Throws the
+   * failure of an earlier datasync: a restore whose writes the disk refused stops now, not hours later.
+   */
   wrote(bytes: number): void {
+    if (this.#failure) throw this.#failure.error;
     this.#unflushed += bytes;
-    if (this.#running || this.#failure || this.#unflushed < STEP_BYTES) return;
+    if (this.#running || this.#unflushed < STEP_BYTES) return;
     this.#unflushed = 0;
     this.#running = this.#fh.datasync()
       .catch((error: unknown) => { this.#failure ??= { error }; })

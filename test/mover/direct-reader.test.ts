@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlignedBuffers } from '../../src/mover/aligned-buffers.ts';
 import { DirectReader } from '../../src/mover/direct-reader.ts';
@@ -49,4 +49,24 @@ test('a read past the end returns what exists, and nothing at the end', async (t
   const buf = new Uint8Array(new AlignedBuffers(MiB).take());
   assert.equal(await reader.read(buf, 65536, 0), 5000);
   assert.equal(await reader.read(buf, 65536, 8192), 0);
+});
+
+test('reads running at once when the file system refuses direct reads: all right, no descriptor left open', async (t) => {
+  const root = await tempDir(t);
+  const path = join(root, 'img');
+  const bytes = randomBytes(12 * MiB + 777);
+  await writeFile(path, bytes);
+  const fds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+  const before = await fds();
+  const reader = await DirectReader.open(path);
+  // Buffers 16 bytes off a page: every direct read fails with EINVAL, at any moment of the others.
+  const reads = Array.from({ length: 13 }, async (_, i) => {
+    const buf = new Uint8Array(new AlignedBuffers(2 * MiB).take(), 16, MiB + 4096);
+    const n = await reader.read(buf, Math.min(MiB, bytes.length - i * MiB), i * MiB);
+    return Buffer.from(buf.subarray(0, n));
+  });
+  assert.ok(bytes.equals(Buffer.concat(await Promise.all(reads))));
+  assert.equal(reader.direct, false, 'refused once, the reader stays with the page cache');
+  await reader.close();
+  assert.equal(await fds(), before);
 });

@@ -392,9 +392,10 @@ test('a missing getfattr costs the xattrs, not the scan', async (t) => {
 test('xattrs land on the right entries across getfattr batches', async (t) => {
   assert.ok(hasAttrTools, 'getfattr/setfattr are missing: install the attr package (scripts/setup.sh does)');
   const src = await tempDir(t);
-  const names = Array.from({ length: 2100 }, (_, i) => `f${String(i).padStart(4, '0')}`);
-  await Promise.all(names.map((n) => writeFile(join(src, n), '')));
-  const tagged = ['f0000', 'f0999', 'f1000', 'f1500', 'f2099'];
+  // Batches hold 4,000 entries: the tags sit on both sides of two batch boundaries.
+  const names = Array.from({ length: 8100 }, (_, i) => `f${String(i).padStart(4, '0')}`);
+  for (let i = 0; i < names.length; i += 500) await Promise.all(names.slice(i, i + 500).map((n) => writeFile(join(src, n), '')));
+  const tagged = ['f0000', 'f3999', 'f4000', 'f6000', 'f7999', 'f8000', 'f8099'];
   assert.equal(spawnSync('setfattr', ['-n', 'user.tag', '-v', 'yes', ...tagged.map((n) => join(src, n))]).status, 0);
   const { entries, warnings } = await scan(src);
   assert.deepEqual(warnings, []);
