@@ -4,7 +4,8 @@
  *
  * Commit order, the invariant that makes crashes harmless:
  *   1. packs (flush waits until every one is durable)
- *   2. one index object naming those packs
+ *   2. index objects naming those packs: one each time the durable packs not yet published hold
+ *      INDEX_PART_ENTRIES chunks (so a backup's memory does not grow with its size), one at commit
  *   3. the manifest
  * A crash before 3 leaves only unreferenced packs/index entries, which GC removes later;
  * no checkpoint is ever visible with a missing piece.
@@ -15,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Bank } from './bank.ts';
 import type { ChunkIndex } from './chunk-index.ts';
-import { indexKey, newIndexName, sealIndex } from './index-file.ts';
+import { indexKey, newIndexName, sealIndex, type IndexedPack } from './index-file.ts';
 import { manifestKey, newCheckpointId, sealManifest, type Manifest } from './manifest.ts';
 import { PackWriter } from './pack-writer.ts';
 import { shareOf } from './frame.ts';
@@ -23,6 +24,8 @@ import { CLOCK_MARGIN_MS, SESSION_HEARTBEAT_MS, STALE_SESSION_MS, sessionKey, wr
 import { CairnError } from '../core/errors.ts';
 import type { ChunkType } from './pack-format.ts';
 
+/** 4 GiB of new 64 KiB blocks; the entries take ~3 MB until published. */
+export const INDEX_PART_ENTRIES = 1 << 16;
 
 export class BackupSession {
   readonly bank: Bank;
@@ -39,9 +42,12 @@ export class BackupSession {
   #heartbeat: NodeJS.Timeout | undefined;
   #lastBeat: number;
   #newChunks = 0;
+  #indexBytes = 0;
+  readonly #indexPartEntries: number;
 
-  private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number) {
+  private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number, indexPartEntries: number) {
     this.bank = bank;
+    this.#indexPartEntries = indexPartEntries;
     this.index = index;
     this.#sessionId = sessionId;
     this.startedAt = new Date(startedAt);
@@ -55,11 +61,11 @@ export class BackupSession {
   }
 
   /** Registers the session, then loads the index: a GC that starts after the registration sees it. */
-  static async start(bank: Bank): Promise<BackupSession> {
+  static async start(bank: Bank, options: { indexPartEntries?: number } = {}): Promise<BackupSession> {
     const sessionId = randomBytes(8).toString('hex');
     const startedAt = Date.now();
     await writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: startedAt });
-    return new BackupSession(bank, await bank.loadIndex({ forWriting: true }), sessionId, startedAt);
+    return new BackupSession(bank, await bank.loadIndex({ forWriting: true }), sessionId, startedAt, options.indexPartEntries ?? INDEX_PART_ENTRIES);
   }
 
   get newChunks(): number {
@@ -77,6 +83,7 @@ export class BackupSession {
     for (const m of members) {
       if (this.index.add(m.id, at.packId, at.offset, frame.length, shareOf(frame.length, m.rawLength, raw))) this.#newChunks++;
     }
+    if (this.#packs.durableEntries >= this.#indexPartEntries) await this.#publishIndex(this.#packs.takeDurable());
   }
 
   /** Stores a metadata chunk (index page, catalog piece) unless the bank has it; returns its id. */
@@ -93,20 +100,9 @@ export class BackupSession {
 
   /** Makes the checkpoint durable and visible; returns the manifest with writtenBytes filled in. */
   async commit(manifest: Omit<Manifest, 'version' | 'id' | 'startedAt' | 'createdAt' | 'host' | 'writtenBytes'>): Promise<Manifest> {
-    const packs = await this.#packs.flush();
-    // A writer that could not show it was alive may have been declared dead by a GC, which may then
-    // have deleted chunks this checkpoint reuses: committing would publish a broken checkpoint.
-    if (Date.now() - this.#lastBeat > STALE_SESSION_MS - CLOCK_MARGIN_MS) {
-      await this.close();
-      throw new CairnError('storage', 'the backup could not refresh its session record in time (stalled or cut off from the bank); nothing was committed: run it again', { transient: true });
-    }
-    let written = this.#packs.writtenBytes;
-    if (packs.length > 0) {
-      const name = newIndexName();
-      const object = sealIndex(this.bank.keys.dataKey, name, packs);
-      await this.bank.storage.put(indexKey(name), object);
-      written += object.length;
-    }
+    await this.#publishIndex(await this.#packs.flush());
+    await this.#checkAlive();
+    const written = this.#packs.writtenBytes + this.#indexBytes;
     const full: Manifest = {
       version: 1,
       id: this.checkpointId,
@@ -121,6 +117,25 @@ export class BackupSession {
     await this.bank.storage.put(manifestKey(full.id), sealManifest(this.bank.keys.dataKey, full));
     await this.close();
     return full;
+  }
+
+  async #publishIndex(packs: IndexedPack[]): Promise<void> {
+    if (packs.length === 0) return;
+    await this.#checkAlive();
+    const name = newIndexName();
+    const object = sealIndex(this.bank.keys.dataKey, name, packs);
+    await this.bank.storage.put(indexKey(name), object);
+    this.#indexBytes += object.length;
+  }
+
+  /**
+   * A writer that could not show it was alive may have been declared dead by a GC, which may then
+   * have deleted chunks this checkpoint reuses, or its own packs: publishing would name them.
+   */
+  async #checkAlive(): Promise<void> {
+    if (Date.now() - this.#lastBeat <= STALE_SESSION_MS - CLOCK_MARGIN_MS) return;
+    await this.close();
+    throw new CairnError('storage', 'the backup could not refresh its session record in time (stalled or cut off from the bank); nothing was committed: run it again', { transient: true });
   }
 
   /** Ends the session without a checkpoint; what was uploaded stays unreferenced until GC. */

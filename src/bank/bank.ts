@@ -17,7 +17,7 @@ import { checkChunk, chunkId } from './chunk-codec.ts';
 import { frameMembers, frameRoom, memberFinder, notInFrame, openFrame, sealFrame } from './frame.ts';
 import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDescriptor, serializeDescriptor, type BankDescriptor, type ChunkingParams } from './descriptor.ts';
 import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
-import { forEachIndexEntry, indexKey, openIndex, type IndexedPack } from './index-file.ts';
+import { forEachIndexEntry, indexKey } from './index-file.ts';
 import { listCondemned } from './gc-state.ts';
 import { manifestKey, openManifest, type Manifest } from './manifest.ts';
 import { packKey } from './pack-format.ts';
@@ -147,7 +147,7 @@ export class Bank {
     const condemned = new Set<string>();
     if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
     let index = new ChunkIndex();
-    await this.#eachIndexObject(
+    await this.eachIndexObject(
       (bytes) => { index = new ChunkIndex(bytes / INDEX_BYTES_PER_ENTRY); },
       (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, stored) => {
         if (!condemned.has(packId)) index.add(id, packId, offset, length, stored);
@@ -156,22 +156,12 @@ export class Bank {
     return index;
   }
 
-  /** Every index object with its name (GC, which needs them whole). */
-  async readIndexObjects(): Promise<{ name: string; packs: IndexedPack[] }[]> {
-    let files: { name: string; packs: IndexedPack[] }[] = [];
-    await this.#eachIndexObject(
-      () => { files = []; },
-      (name, object) => { files.push({ name, packs: openIndex(this.keys.dataKey, name, object) }); },
-    );
-    return files;
-  }
-
   /**
    * Hands every index object to `take`, one at a time (the peak stays one decrypted object). A GC
    * replaces index objects by writing the successor first, then deleting; an object that vanishes
    * while we read means our listing may miss its successor, so everything starts again (`restart`).
    */
-  async #eachIndexObject(restart: (bytes: number) => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
+  async eachIndexObject(restart: (bytes: number) => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const names: string[] = [];
       let bytes = 0;

@@ -20,8 +20,9 @@ export interface ChunkLocation {
   stored: number;
 }
 
-/** 32-bit words per slot: 4 of id prefix, then pack ordinal + 1 (0 = empty), offset, length, stored. */
+/** 32-bit words per slot: 4 of id prefix, then pack ordinal + 1 (0 = empty; top bit: marked), offset, length, stored. */
 const W = 8;
+const MARK = 0x8000_0000;
 const LOAD = 0.75;
 /** Bytes per chunk of a table sized up front (benchmarks use it to project memory). */
 export const TABLE_BYTES_PER_CHUNK = (W * 4) / LOAD;
@@ -73,9 +74,22 @@ export class ChunkIndex {
   get(id: Uint8Array): ChunkLocation | undefined {
     const at = this.#find(id) * W;
     const s = this.#slots;
-    const ordinal = s[at + 4]!;
+    const ordinal = s[at + 4]! & ~MARK;
     if (ordinal === 0) return undefined;
     return { packId: this.#packs[ordinal - 1]!, offset: s[at + 5]!, length: s[at + 6]!, stored: s[at + 7]! };
+  }
+
+  /** Marks a chunk (GC's mark phase, without a second table); false if the index lacks it or it was marked. */
+  mark(id: Uint8Array): boolean {
+    const at = this.#find(id) * W + 4;
+    const s = this.#slots;
+    if (s[at] === 0 || (s[at]! & MARK) !== 0) return false;
+    s[at] = (s[at]! | MARK) >>> 0;
+    return true;
+  }
+
+  isMarked(id: Uint8Array): boolean {
+    return (this.#slots[this.#find(id) * W + 4]! & MARK) !== 0;
   }
 
   /** Every pack that holds at least one indexed chunk. */

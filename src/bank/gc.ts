@@ -1,7 +1,9 @@
 /**
  * Garbage collection: deletes packs no checkpoint needs, while backups keep running.
  *
- * Mark: every chunk referenced by every manifest. A pack none of whose chunks is referenced is dead.
+ * Mark: every chunk referenced by every manifest, marked in the chunk table itself (no second table of
+ * ids). A pack none of whose chunks is referenced is dead. Index objects are read one at a time, so
+ * the memory of a GC is the chunk table's.
  * Dead packs are not deleted at once but condemned (gc-state.ts): from then on new writers do not
  * reuse their chunks. A condemned pack is deleted when it is still dead and no live writer could have
  * loaded the index before the condemnation (a session that started before it, plus a clock margin).
@@ -14,9 +16,9 @@
  *
  * One GC runs at a time (a lock object, gc-state.ts).
  *
- * Order of deletion, so that no reader ever finds an index entry without its pack: write one new index
- * object for the surviving packs of the affected index objects, delete those index objects, then the
- * packs, then the condemnation records that are done. Partially used packs are kept whole (no repacking
+ * Order of deletion, so that no reader ever finds an index entry without its pack: for each affected
+ * index object, write a new one with its surviving packs and delete it; then delete the packs, then
+ * the condemnation records that are done. Partially used packs are kept whole (no repacking
  * in format v1).
  */
 import { CairnError, isCairnError } from '../core/errors.ts';
@@ -24,7 +26,8 @@ import type { ProgressListener } from '../core/progress.ts';
 import { ProgressMeter } from '../core/progress.ts';
 import type { Bank } from './bank.ts';
 import { acquireGcLock, CLOCK_MARGIN_MS, listCondemned, listSessions, STALE_SESSION_MS, sessionKey, writeCondemned, type CondemnedRecord, type SessionRecord } from './gc-state.ts';
-import { indexKey, newIndexName, sealIndex, type IndexedPack } from './index-file.ts';
+import type { ChunkIndex } from './chunk-index.ts';
+import { entryIds, indexKey, newIndexName, openIndex, sealIndex, type IndexedPack } from './index-file.ts';
 import { packIdFromKey, packKey } from './pack-format.ts';
 import { referencedChunks } from './references.ts';
 
@@ -69,11 +72,11 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
 
   const manifests = await bank.listCheckpoints();
   const index = await bank.loadIndex();
-  const referenced = new Set<string>();
+  let referenced = 0;
   const meter = new ProgressMeter('gc mark', manifests.length, options.onProgress);
   for (const m of manifests) {
     try {
-      for await (const ref of referencedChunks(bank, index, m)) referenced.add(ref.id.toString('latin1'));
+      for await (const ref of referencedChunks(bank, index, m)) if (index.mark(ref.id)) referenced++;
     } catch (err) {
       if (isCairnError(err, 'corrupt')) {
         throw new CairnError('corrupt', `cannot read what checkpoint ${m.id} references (${err.message}); gc deletes nothing while references are unknown: run 'cairn verify' and forget or repair that checkpoint`);
@@ -84,13 +87,21 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   }
   meter.finish();
 
-  const files = await bank.readIndexObjects();
-  const packsIndexed = new Map<string, IndexedPack>();
-  for (const f of files) for (const p of f.packs) packsIndexed.set(p.packId, p);
+  // Which packs each index object names (to rewrite those that name a deleted pack), and the dead ones.
+  const objects = new Map<string, string[]>();
+  const packsIndexed = new Set<string>();
   const dead = new Set<string>();
-  for (const [packId, p] of packsIndexed) {
-    if (!p.entries.some((e) => referenced.has(e.id.toString('latin1')))) dead.add(packId);
-  }
+  await bank.eachIndexObject(
+    () => { objects.clear(); packsIndexed.clear(); dead.clear(); },
+    (name, object) => {
+      const packs = openIndex(bank.keys.dataKey, name, object);
+      objects.set(name, packs.map((p) => p.packId));
+      for (const p of packs) {
+        packsIndexed.add(p.packId);
+        if (!holdsMarked(p, index)) dead.add(p.packId);
+      }
+    },
+  );
 
   const records = await listCondemned(storage, bank.keys.dataKey);
   const condemnedBefore = new Set(records.flatMap((r) => r.packs));
@@ -129,14 +140,14 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   }
 
   const report: GcReport = {
-    checkpoints: manifests.length, referencedChunks: referenced.size, packs: packsIndexed.size, deadPacks: dead.size,
+    checkpoints: manifests.length, referencedChunks: referenced, packs: packsIndexed.size, deadPacks: dead.size,
     condemnedPacks: fresh.length, deletedPacks: deletable.size, deletedOrphans: orphans.length,
     deletedBytes: [...deletable].reduce((n, p) => n + (sizes.get(p) ?? 0), 0) + orphans.reduce((n, o) => n + o.size, 0),
     deferredPacks: deferred, liveSessions: live.length, dryRun: !!options.dryRun,
   };
   if (options.dryRun) return report;
 
-  await dropFromIndex(bank, files, deletable);
+  await dropFromIndex(bank, objects, deletable);
   for (const p of deletable) await storage.delete(packKey(p));
   for (const o of orphans) await storage.delete(packKey(o.packId));
   for (const r of freshRecord ? [...records, freshRecord] : records) {
@@ -149,18 +160,29 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   return report;
 }
 
+function holdsMarked(pack: IndexedPack, index: ChunkIndex): boolean {
+  for (const id of entryIds(pack.entries)) if (index.isMarked(id)) return true;
+  return false;
+}
+
 /** A live session that started before the condemnation (within the clock margin) may still reuse its packs. */
 function blocks(live: readonly SessionRecord[], condemnedAt: number): boolean {
   return live.some((s) => s.startedAt <= condemnedAt + CLOCK_MARGIN_MS);
 }
 
-async function dropFromIndex(bank: Bank, files: { name: string; packs: IndexedPack[] }[], gone: ReadonlySet<string>): Promise<void> {
-  const affected = files.filter((f) => f.packs.some((p) => gone.has(p.packId)));
-  if (affected.length === 0) return;
-  const survivors = affected.flatMap((f) => f.packs.filter((p) => !gone.has(p.packId)));
-  if (survivors.length > 0) {
-    const name = newIndexName();
-    await bank.storage.put(indexKey(name), sealIndex(bank.keys.dataKey, name, survivors));
+/**
+ * Rewrites each index object that names a deleted pack without it (the new object first, so a reader
+ * always finds the surviving packs); one at a time, so memory stays at one object. Only a GC replaces
+ * index objects, and it holds the lock: the objects are still those read during the mark.
+ */
+async function dropFromIndex(bank: Bank, objects: ReadonlyMap<string, string[]>, gone: ReadonlySet<string>): Promise<void> {
+  for (const [name, packIds] of objects) {
+    if (!packIds.some((p) => gone.has(p))) continue;
+    const survivors = openIndex(bank.keys.dataKey, name, await bank.storage.get(indexKey(name))).filter((p) => !gone.has(p.packId));
+    if (survivors.length > 0) {
+      const successor = newIndexName();
+      await bank.storage.put(indexKey(successor), sealIndex(bank.keys.dataKey, successor, survivors));
+    }
+    await bank.storage.delete(indexKey(name));
   }
-  for (const f of affected) await bank.storage.delete(indexKey(f.name));
 }

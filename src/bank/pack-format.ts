@@ -9,7 +9,6 @@
  *
  * The header makes every pack self-describing: the bank's index can be rebuilt from packs alone.
  */
-import { CairnError } from '../core/errors.ts';
 import { contextOf, sealCompressed } from './envelope.ts';
 
 export const PACK_MAGIC = Buffer.from('CRNP');
@@ -49,25 +48,9 @@ export function encodeEntries(entries: readonly PackEntry[]): Buffer {
   return out;
 }
 
-export function decodeEntries(buf: Buffer, what: string): PackEntry[] {
-  if (buf.length % PACK_ENTRY_BYTES !== 0) throw new CairnError('corrupt', `${what}: entry table has a partial entry`);
-  const entries: PackEntry[] = [];
-  for (let o = 0; o < buf.length; o += PACK_ENTRY_BYTES) {
-    const t = buf[o];
-    if (t !== 0 && t !== 1) throw new CairnError('corrupt', `${what}: unknown chunk type ${t}`);
-    entries.push({
-      type: t === 0 ? 'data' : 'meta',
-      id: Buffer.from(buf.subarray(o + 1, o + 33)),
-      offset: buf.readUInt32LE(o + 33),
-      length: buf.readUInt32LE(o + 37),
-      rawLength: buf.readUInt32LE(o + 41),
-    });
-  }
-  return entries;
-}
-
-export function sealPackHeader(dataKey: Uint8Array, packId: string, entries: readonly PackEntry[]): Buffer {
-  const header = sealCompressed(dataKey, contextOf(`cairn:pack-header:${packId}`), encodeEntries(entries));
+/** `entries` as encodeEntries gives them. */
+export function sealPackHeader(dataKey: Uint8Array, packId: string, entries: Buffer): Buffer {
+  const header = sealCompressed(dataKey, contextOf(`cairn:pack-header:${packId}`), entries);
   const trailer = Buffer.allocUnsafe(PACK_TRAILER_BYTES);
   trailer.writeUInt32LE(header.length, 0);
   PACK_MAGIC.copy(trailer, 4);

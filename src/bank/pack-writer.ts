@@ -11,10 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import type { IndexedPack } from './index-file.ts';
 import { freeNow } from '../core/free-now.ts';
-import { packKey, sealPackHeader, type ChunkType, type PackEntry } from './pack-format.ts';
+import { encodeEntries, packKey, sealPackHeader, type ChunkType, type PackEntry } from './pack-format.ts';
 
 interface OpenPack {
   packId: string;
+  type: ChunkType;
   buf: Buffer;
   size: number;
   entries: PackEntry[];
@@ -32,7 +33,9 @@ export class PackWriter {
   readonly #maxUploads: number;
   readonly #open: Partial<Record<ChunkType, OpenPack>> = {};
   readonly #uploads = new Set<Promise<void>>();
+  /** Durable packs not yet taken for an index object. */
   readonly #written: IndexedPack[] = [];
+  #writtenEntries = 0;
   readonly #spare: Buffer[] = [];
   #failure: { error: unknown } | undefined;
   /** Bytes of pack objects uploaded so far. */
@@ -79,7 +82,18 @@ export class PackWriter {
     return location;
   }
 
-  /** Uploads what is buffered and waits for every upload; returns the packs written since the last flush. */
+  /** How many chunks the durable packs that takeDurable() would return hold. */
+  get durableEntries(): number {
+    return this.#writtenEntries;
+  }
+
+  /** The packs that became durable since the last call (or flush), for an index object. */
+  takeDurable(): IndexedPack[] {
+    this.#writtenEntries = 0;
+    return this.#written.splice(0);
+  }
+
+  /** Uploads what is buffered and waits for every upload; returns the packs made durable since the last take. */
   async flush(): Promise<IndexedPack[]> {
     for (const type of ['data', 'meta'] as const) {
       const pack = this.#open[type];
@@ -88,7 +102,7 @@ export class PackWriter {
     }
     while (this.#uploads.size > 0) await Promise.race(this.#uploads);
     this.#throwIfFailed();
-    return this.#written.splice(0);
+    return this.takeDurable();
   }
 
   #throwIfFailed(): void {
@@ -101,11 +115,12 @@ export class PackWriter {
     const spare = type === 'data' ? this.#spare.pop() : undefined;
     if (spare && spare.length < need) freeNow(spare);
     const buf = spare && spare.length >= need ? spare : Buffer.allocUnsafeSlow(need);
-    return { packId: randomBytes(16).toString('hex'), buf, size: 0, entries: [] };
+    return { packId: randomBytes(16).toString('hex'), type, buf, size: 0, entries: [] };
   }
 
   #upload(pack: OpenPack): void {
-    const header = sealPackHeader(this.#dataKey, pack.packId, pack.entries);
+    const entries = encodeEntries(pack.entries);
+    const header = sealPackHeader(this.#dataKey, pack.packId, entries);
     let body: Buffer;
     if (pack.size + header.length <= pack.buf.length) {
       header.copy(pack.buf, pack.size);
@@ -116,10 +131,11 @@ export class PackWriter {
     const task: Promise<void> = this.#storage.put(packKey(pack.packId), body).then(
       () => {
         this.writtenBytes += body.length;
-        this.#written.push({ packId: pack.packId, entries: pack.entries });
+        this.#written.push({ packId: pack.packId, entries });
+        this.#writtenEntries += pack.entries.length;
         // Pack buffers live long enough to reach V8's old generation, where a dropped one would wait
         // for a full collection: RSS grew by a pack per pack written. Keep them, or free them now.
-        if (pack.entries[0]?.type === 'data' && this.#spare.length <= this.#maxUploads) this.#spare.push(pack.buf);
+        if (pack.type === 'data' && this.#spare.length <= this.#maxUploads) this.#spare.push(pack.buf);
         else freeNow(pack.buf);
         if (body.buffer !== pack.buf.buffer) freeNow(body);
       },

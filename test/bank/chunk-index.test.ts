@@ -38,3 +38,15 @@ test('ids that share their first word probe on, including past the end of the ta
   assert.equal(index.has(other), false, 'a difference within the first 16 bytes is another id');
   assert.equal(index.get(twin)?.packId, 'p0');
 });
+
+test('marks stay with their ids across growth and leave locations alone', () => {
+  const index = new ChunkIndex();
+  for (let n = 0; n < 100; n++) index.add(idOf(n), `p${n}`, n, 1, 2);
+  for (let n = 0; n < 100; n += 3) assert.equal(index.mark(idOf(n)), true);
+  assert.equal(index.mark(idOf(0)), false, 'marked twice');
+  assert.equal(index.mark(idOf(1000)), false, 'an id the index lacks cannot be marked');
+  for (let n = 100; n < 5000; n++) index.add(idOf(n), `p${n}`, n, 1, 2);
+  for (let n = 0; n < 200; n++) assert.equal(index.isMarked(idOf(n)), n < 100 && n % 3 === 0, `id ${n}`);
+  assert.deepEqual(index.get(idOf(3)), { packId: 'p3', offset: 3, length: 1, stored: 2 });
+  assert.equal(index.isMarked(idOf(1000)), false);
+});
