@@ -8,6 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { FileEntry, ChunkRef } from '../core/file-entry.ts';
+import { isCairnError } from '../core/errors.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import { BackupSession } from '../bank/backup-session.ts';
 import type { Bank } from '../bank/bank.ts';
@@ -92,10 +93,23 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
       end: async (o) => { finished.add(o); await emitReady(); },
     }, { limiter: contentLimiter, type: 'data', level: bank.chunking.compressionLevel });
 
-    const parent = req.parent?.index.kind === 'files' ? catalogEntries(bank, await bank.loadIndex(), req.parent.index)[Symbol.asyncIterator]() : undefined;
-    let parentNext = parent ? await parent.next() : undefined;
+    // The parent's catalog is read through the session's index, not a second copy of it. That index
+    // leaves out packs a GC condemned; should the catalog be in one (or be damaged), the backup goes on
+    // without the parent: every file is read, and dedup still stores only what is new.
+    const parent = req.parent?.index.kind === 'files' ? catalogEntries(bank, session.index, req.parent.index)[Symbol.asyncIterator]() : undefined;
+    const parentId = req.parent?.id;
+    const nextOfParent = async (): Promise<IteratorResult<FileEntry> | undefined> => {
+      try {
+        return await parent?.next();
+      } catch (err) {
+        if (!isCairnError(err, 'corrupt')) throw err;
+        warn({ code: 'parent-unreadable', path: Buffer.alloc(0), message: `the catalog of parent checkpoint ${parentId} cannot be read (${err.message}); every file is read again` });
+        return undefined;
+      }
+    };
+    let parentNext = await nextOfParent();
     const parentEntry = async (path: Buffer): Promise<FileEntry | undefined> => {
-      while (parent && parentNext && !parentNext.done && compareScanOrder(parentNext.value.path, path) < 0) parentNext = await parent.next();
+      while (parentNext && !parentNext.done && compareScanOrder(parentNext.value.path, path) < 0) parentNext = await nextOfParent();
       return parentNext && !parentNext.done && parentNext.value.path.equals(path) ? parentNext.value : undefined;
     };
     const firstOfInode = new Map<string, number>();

@@ -58,9 +58,10 @@ export interface ScanWarning {
    * vanished: the entry disappeared between readdir and lstat/readlink and was skipped;
    * unreadable: a directory could not be read (EACCES, EPERM); it is recorded, empty;
    * xattrs: getfattr reported errors for some paths of a batch;
-   * xattrs-unavailable: getfattr could not be run; no entry has xattrs.
+   * xattrs-unavailable: getfattr could not be run; no entry has xattrs;
+   * parent-unreadable: (backup, not the scan) the parent's catalog could not be read; files are read again.
    */
-  code: 'vanished' | 'unreadable' | 'xattrs' | 'xattrs-unavailable';
+  code: 'vanished' | 'unreadable' | 'xattrs' | 'xattrs-unavailable' | 'parent-unreadable';
   /** Relative path, or empty for warnings about the whole scan. */
   path: Buffer;
   message: string;
