@@ -2,7 +2,7 @@
  * The in-memory map from chunk id to the frame that holds it, for dedup and reads.
  * An open-addressing table in typed arrays instead of several hundred bytes per chunk for a Map of
  * strings: per slot the id's first 16 bytes and the location, 32 bytes, at a load factor of up to
- * 0.75: 43 bytes per chunk when sized up front (callers that know roughly how many chunks come say
+ * 0.85: 38 bytes per chunk when sized up front (callers that know roughly how many chunks come say
  * so), up to twice that after doubling, and 1.5× that while it doubles.
  *
  * Ids are keyed HMACs, uniformly distributed: their first bytes are a good hash, and 128 of their
@@ -23,7 +23,9 @@ export interface ChunkLocation {
 /** 32-bit words per slot: 4 of id prefix, then pack ordinal + 1 (0 = empty; top bit: marked), offset, length, stored. */
 const W = 8;
 const MARK = 0x8000_0000;
-const LOAD = 0.75;
+// 0.85 rather than 0.75: 11% less memory (bench/index-memory.ts, 5 M chunks: 45.5 -> 40.5 bytes each)
+// and no slower to look up absent ids (248 ms per million either way; 0.9 took 9% longer).
+const LOAD = 0.85;
 /** Bytes per chunk of a table sized up front (benchmarks use it to project memory). */
 export const TABLE_BYTES_PER_CHUNK = (W * 4) / LOAD;
 
