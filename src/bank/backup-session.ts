@@ -138,10 +138,14 @@ export class BackupSession {
     throw new CairnError('storage', 'the backup could not refresh its session record in time (stalled or cut off from the bank); nothing was committed: run it again', { transient: true });
   }
 
-  /** Ends the session without a checkpoint; what was uploaded stays unreferenced until GC. */
+  /**
+   * Ends the session without a checkpoint; what was uploaded stays unreferenced until GC. Uploads
+   * under way finish first, so nothing lands in the bank after the session is gone.
+   */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    await this.#packs.settle();
     await this.bank.storage.delete(sessionKey(this.#sessionId)).catch(() => undefined);
   }
 }

@@ -105,6 +105,11 @@ export class PackWriter {
     return this.takeDurable();
   }
 
+  /** Waits for the uploads under way, whatever their outcome: for a writer that gives up. */
+  async settle(): Promise<void> {
+    while (this.#uploads.size > 0) await Promise.race(this.#uploads);
+  }
+
   #throwIfFailed(): void {
     if (this.#failure) throw this.#failure.error;
   }
