@@ -27,6 +27,15 @@ import type { ChunkType } from './pack-format.ts';
 /** 4 GiB of new 64 KiB blocks; the entries take ~3 MB until published. */
 export const INDEX_PART_ENTRIES = 1 << 16;
 
+export interface SessionOptions {
+  /** Publish an index object each time durable packs hold this many unpublished chunks. */
+  indexPartEntries?: number;
+  /** How often the session record is refreshed. */
+  heartbeatMs?: number;
+  /** The longest time without a successful refresh after which the session may not publish. */
+  aliveMs?: number;
+}
+
 export class BackupSession {
   readonly bank: Bank;
   readonly index: ChunkIndex;
@@ -41,13 +50,18 @@ export class BackupSession {
   readonly #sessionId: string;
   #heartbeat: NodeJS.Timeout | undefined;
   #lastBeat: number;
+  /** Set once the heartbeats lapsed past aliveMs: a GC may have declared the session dead meanwhile. */
+  #lapsed = false;
+  #closed = false;
+  readonly #aliveMs: number;
   #newChunks = 0;
   #indexBytes = 0;
   readonly #indexPartEntries: number;
 
-  private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number, indexPartEntries: number) {
+  private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number, options: SessionOptions) {
     this.bank = bank;
-    this.#indexPartEntries = indexPartEntries;
+    this.#indexPartEntries = options.indexPartEntries ?? INDEX_PART_ENTRIES;
+    this.#aliveMs = options.aliveMs ?? STALE_SESSION_MS - CLOCK_MARGIN_MS;
     this.index = index;
     this.#sessionId = sessionId;
     this.startedAt = new Date(startedAt);
@@ -55,17 +69,22 @@ export class BackupSession {
     this.#packs = new PackWriter(bank.storage, bank.keys.dataKey, { packSize: bank.chunking.packSize });
     this.#heartbeat = setInterval(() => {
       const now = Date.now();
-      writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: now }).then(() => { this.#lastBeat = now; }, () => undefined);
-    }, SESSION_HEARTBEAT_MS);
+      writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: now }).then(() => {
+        // A beat after a lapse does not revive the session: what a GC did meanwhile cannot be undone.
+        // The record was older than it may be until the write landed, not only until it began.
+        if (Date.now() - this.#lastBeat > this.#aliveMs) this.#lapsed = true;
+        this.#lastBeat = Math.max(this.#lastBeat, now);
+      }, () => undefined);
+    }, options.heartbeatMs ?? SESSION_HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
 
   /** Registers the session, then loads the index: a GC that starts after the registration sees it. */
-  static async start(bank: Bank, options: { indexPartEntries?: number } = {}): Promise<BackupSession> {
+  static async start(bank: Bank, options: SessionOptions = {}): Promise<BackupSession> {
     const sessionId = randomBytes(8).toString('hex');
     const startedAt = Date.now();
     await writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: startedAt });
-    return new BackupSession(bank, await bank.loadIndex({ forWriting: true }), sessionId, startedAt, options.indexPartEntries ?? INDEX_PART_ENTRIES);
+    return new BackupSession(bank, await bank.loadIndex({ forWriting: true }), sessionId, startedAt, options);
   }
 
   get newChunks(): number {
@@ -77,6 +96,7 @@ export class BackupSession {
    * that another batch stored meanwhile keeps its first location (the copy is harmless, GC keeps both).
    */
   async storeFrame(type: ChunkType, frame: Uint8Array, members: readonly { id: Uint8Array; rawLength: number }[]): Promise<void> {
+    if (this.#closed) throw new CairnError('cancelled', 'the backup session has ended; nothing more is stored');
     const at = await this.#packs.add(type, frame, members);
     let raw = 0;
     for (const m of members) raw += m.rawLength;
@@ -130,10 +150,12 @@ export class BackupSession {
 
   /**
    * A writer that could not show it was alive may have been declared dead by a GC, which may then
-   * have deleted chunks this checkpoint reuses, or its own packs: publishing would name them.
+   * have deleted chunks this checkpoint reuses, or its own packs (named by its index objects):
+   * publishing would name them. Once true, this stays true, even if the heartbeats resume.
    */
   async #checkAlive(): Promise<void> {
-    if (Date.now() - this.#lastBeat <= STALE_SESSION_MS - CLOCK_MARGIN_MS) return;
+    if (Date.now() - this.#lastBeat > this.#aliveMs) this.#lapsed = true;
+    if (!this.#lapsed) return;
     await this.close();
     throw new CairnError('storage', 'the backup could not refresh its session record in time (stalled or cut off from the bank); nothing was committed: run it again', { transient: true });
   }
@@ -143,6 +165,7 @@ export class BackupSession {
    * under way finish first, so nothing lands in the bank after the session is gone.
    */
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     await this.#packs.settle();
