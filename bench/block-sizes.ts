@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bank } from '../src/bank/bank.ts';
 import { LocalBackend } from '../src/storage/local/local-backend.ts';
-import { TABLE_BYTES_PER_CHUNK } from '../src/bank/chunk-index.ts';
+import { tableBytesPerChunk } from '../src/bank/chunk-index.ts';
 import { CodecPool } from '../src/mover/codec-pool.ts';
 import { backupImage } from '../src/mover/image-backup.ts';
 
@@ -37,11 +37,11 @@ for (const kib of [32, 64, 128, 256, 1024]) {
     const incr = await backupImage(bank, pool, { path: join(dir, 'modified.img'), name: 'img', parent: full });
     const incrS = (Date.now() - t) / 1000;
     const chunks = (await bank.loadIndex()).size;
-    const perTiB = (chunks / (full.storedBytes / 2 ** 40)) * TABLE_BYTES_PER_CHUNK / 1e6;
+    const perTiB = (chunks / (full.storedBytes / 2 ** 40)) * tableBytesPerChunk(Math.max(1, 1024 / kib)) / 1e6;
     console.log(`${String(kib).padStart(4)} KiB ${MB(full.writtenBytes).padStart(15)} ${fullS.toFixed(1).padStart(7)} ${MB(incr.readBytes).padStart(13)} ${MB(incr.writtenBytes).padStart(16)} ${(incr.writtenBytes / changed).toFixed(2).padStart(10)} ${String(chunks).padStart(7)} ${perTiB.toFixed(0).padStart(14)} ${incrS.toFixed(1).padStart(7)}`);
   } finally {
     await pool.close();
     await rm(root, { recursive: true, force: true });
   }
 }
-console.log(`* index memory per TiB of stored data at ~${TABLE_BYTES_PER_CHUNK.toFixed(0)} bytes per chunk`);
+console.log(`* index memory per TiB of stored data, at ${tableBytesPerChunk(16).toFixed(1)} bytes per chunk for 64 KiB blocks in 1 MiB frames`);

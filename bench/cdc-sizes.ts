@@ -14,7 +14,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TABLE_BYTES_PER_CHUNK } from '../src/bank/chunk-index.ts';
+import { tableBytesPerChunk } from '../src/bank/chunk-index.ts';
 import { CdcChunker, chunkStream, createGearTable } from '../src/mover/cdc-chunker.ts';
 
 const MIB = 1 << 20;
@@ -151,13 +151,13 @@ async function main(): Promise<void> {
       mib(fresh),
       kib(fresh / (OVERWRITES + INSERTIONS)),
       (PACK / mean).toFixed(1),
-      ((2 ** 40 / mean) * TABLE_BYTES_PER_CHUNK / MIB).toFixed(0),
+      ((2 ** 40 / mean) * tableBytesPerChunk(1) / MIB).toFixed(0),
     ]);
   }
   printTable(rows);
   const mid = new CdcChunker({ gear, minSize: 256 * 1024, avgSize: MIB, maxSize: 4 * MIB });
   console.log(`\nchunkStream (1 MiB reads, chunks copied out), 256K/1024K/4096K: ${(await streamThroughput(mid, original)).toFixed(0)} MB/s`);
-  console.log('new/edit: new bytes per edit (205 edits); index MiB/TiB: chunk index memory per TiB stored at 60 B per chunk');
+  console.log(`new/edit: new bytes per edit (205 edits); index MiB/TiB: chunk index memory per TiB stored at ${tableBytesPerChunk(1).toFixed(0)} B per chunk (a frame each)`);
 }
 
 function printTable(rows: string[][]): void {

@@ -3,13 +3,17 @@
  * chunk ids, sized up front as Bank.loadIndex sizes it (or not, with --unsized), and prints the RSS it
  * took per chunk and the cost of lookups of absent ids (a full backup's dedup question).
  *
- *   node bench/index-memory.ts [chunks, default 5000000] [--unsized]
+ * Chunks come sixteen to a frame, as a full image backup stores 64 KiB blocks (--per-frame N to change).
+ *
+ *   node bench/index-memory.ts [chunks, default 5000000] [--unsized] [--per-frame N]
  */
 import { randomBytes } from 'node:crypto';
 import { ChunkIndex } from '../src/bank/chunk-index.ts';
 
-const chunks = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5_000_000);
+const chunks = Number(process.argv.find((a, i) => /^\d+$/.test(a) && process.argv[i - 1] !== '--per-frame') ?? 5_000_000);
 const sized = !process.argv.includes('--unsized');
+const perFrameArg = process.argv.indexOf('--per-frame');
+const perFrame = perFrameArg > 0 ? Number(process.argv[perFrameArg + 1]) : 16;
 const id = Buffer.alloc(32);
 const seed = randomBytes(32);
 const fill = (n: number, salt: number): Buffer => {
@@ -28,7 +32,8 @@ let peak = before;
 const start = performance.now();
 const index = new ChunkIndex(sized ? chunks : 0);
 for (let n = 0; n < chunks; n++) {
-  index.add(fill(n, 0), packs[n >> 8]!, (n & 255) << 16, 65_536, 23_000);
+  const frame = Math.floor((n & 255) / perFrame);
+  index.add(fill(n, 0), packs[n >> 8]!, frame << 20, 1 << 20, perFrame * 65_536);
   if ((n & 0xffff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
 }
 peak = Math.max(peak, process.memoryUsage().rss);
@@ -37,7 +42,7 @@ let found = 0;
 for (let n = 0; n < 1_000_000; n++) if (index.has(fill(n, 1))) found++;
 const looked = performance.now();
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(0);
-console.log(`${chunks} chunks, ${sized ? 'sized up front' : 'grown by doubling'}: peak RSS +${mb(peak - before)} MB ` +
+console.log(`${chunks} chunks (${perFrame} per frame), ${sized ? 'sized up front' : 'grown by doubling'}: peak RSS +${mb(peak - before)} MB ` +
   `(${((peak - before) / chunks).toFixed(1)} bytes per chunk); built in ${((built - start) / 1000).toFixed(1)} s; ` +
   `1M lookups of absent ids ${(looked - built).toFixed(0)} ms (${found} false hits)`);
 console.log(`at this rate 1 TiB of unique 64 KiB blocks (16.8 M chunks) needs ${mb(((peak - before) / chunks) * 16_777_216)} MB`);

@@ -101,7 +101,7 @@ export class BackupSession {
     let raw = 0;
     for (const m of members) raw += m.rawLength;
     for (const m of members) {
-      if (this.index.add(m.id, at.packId, at.offset, frame.length, shareOf(frame.length, m.rawLength, raw))) this.#newChunks++;
+      if (this.index.add(m.id, at.packId, at.offset, frame.length, raw)) this.#newChunks++;
     }
     if (this.#packs.durableEntries >= this.#indexPartEntries) await this.#publishIndex(this.#packs.takeDurable());
   }
@@ -114,8 +114,9 @@ export class BackupSession {
   }
 
   /** The bytes in the bank a chunk accounts for: its share of its frame. */
-  storedLength(id: Uint8Array): number {
-    return this.index.get(id)?.stored ?? 0;
+  storedLength(id: Uint8Array, rawLength: number): number {
+    const at = this.index.get(id);
+    return at ? shareOf(at.length, rawLength, at.frameRaw) : 0;
   }
 
   /** Makes the checkpoint durable and visible; returns the manifest with writtenBytes filled in. */

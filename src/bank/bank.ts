@@ -149,8 +149,8 @@ export class Bank {
     let index = new ChunkIndex();
     await this.eachIndexObject(
       (bytes) => { index = new ChunkIndex(bytes / INDEX_BYTES_PER_ENTRY); },
-      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, stored) => {
-        if (!condemned.has(packId)) index.add(id, packId, offset, length, stored);
+      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, frameRaw) => {
+        if (!condemned.has(packId)) index.add(id, packId, offset, length, frameRaw);
       }),
     );
     return index;

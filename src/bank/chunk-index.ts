@@ -1,9 +1,11 @@
 /**
  * The in-memory map from chunk id to the frame that holds it, for dedup and reads.
  * An open-addressing table in typed arrays instead of several hundred bytes per chunk for a Map of
- * strings: per slot the id's first 16 bytes and the location, 32 bytes, at a load factor of up to
- * 0.85: 38 bytes per chunk when sized up front (callers that know roughly how many chunks come say
- * so), up to twice that after doubling, and 1.5× that while it doubles.
+ * strings. A slot holds the id's first 16 bytes and the number of its frame, 20 bytes, at a load factor
+ * of up to 0.85; the frame's location (pack, offset, length, raw bytes) is kept once per frame, 16
+ * bytes shared by its chunks. A full image backup puts sixteen 64 KiB blocks in a frame, so a chunk
+ * costs ~24.5 bytes (bench/index-memory.ts), and 1 TiB of them ~410 MB; a frame of one chunk costs 40.
+ * Callers that know roughly how many chunks come say so, and the table fills without doubling.
  *
  * Ids are keyed HMACs, uniformly distributed: their first bytes are a good hash, and 128 of their
  * bits identify a chunk. Two distinct chunks of one bank agree on those bits with a probability of
@@ -16,55 +18,58 @@ export interface ChunkLocation {
   /** The frame's place in the pack. */
   offset: number;
   length: number;
-  /** The chunk's share of the frame's bytes, for accounting. */
-  stored: number;
+  /** The plaintext bytes of all the frame's chunks, to split its stored bytes among them (shareOf). */
+  frameRaw: number;
 }
 
-/** 32-bit words per slot: 4 of id prefix, then pack ordinal + 1 (0 = empty; top bit: marked), offset, length, stored. */
-const W = 8;
+/** 32-bit words per slot: 4 of id prefix, then frame number + 1 (0 = empty; top bit: marked). */
+const W = 5;
+/** 32-bit words per frame: pack ordinal, offset, length, raw bytes. */
+const F = 4;
 const MARK = 0x8000_0000;
-// 0.85 rather than 0.75: 11% less memory (bench/index-memory.ts, 5 M chunks: 45.5 -> 40.5 bytes each)
-// and no slower to look up absent ids (248 ms per million either way; 0.9 took 9% longer).
+// 0.85 rather than 0.75: 11% less memory (bench/index-memory.ts, 5 M chunks: 45.5 -> 40.5 bytes each
+// with 32-byte slots) and no slower to look up absent ids (248 ms per million either way; 0.9 took 9% longer).
 const LOAD = 0.85;
-/** Bytes per chunk of a table sized up front (benchmarks use it to project memory). */
-export const TABLE_BYTES_PER_CHUNK = (W * 4) / LOAD;
+/** Bytes per chunk of a table sized up front whose frames hold `perFrame` chunks (benchmarks project memory with it). */
+export const tableBytesPerChunk = (perFrame: number): number => (W * 4) / LOAD + (F * 4) / perFrame;
 
 export class ChunkIndex {
   #slots: Uint32Array;
   #cap: number;
   #size = 0;
+  #frames: Uint32Array;
+  #frameCount = 0;
   readonly #packs: string[] = [];
   readonly #packOrdinals = new Map<string, number>();
 
   /** `expected`: how many chunks will be added, if known (an estimate is fine: the table grows past it). */
   constructor(expected = 0) {
-    this.#cap = Math.max(1024, Number.isFinite(expected) ? Math.ceil(expected / LOAD) : 0);
+    const known = Number.isFinite(expected) ? expected : 0;
+    this.#cap = Math.max(1024, Math.ceil(known / LOAD));
     this.#slots = new Uint32Array(this.#cap * W);
+    // Sixteen chunks to a frame in full image backups, one in scattered changes or large file chunks:
+    // start at the former and grow by half as needed (a copy of this smaller array only).
+    this.#frames = new Uint32Array(Math.max(256, Math.ceil(known / 16)) * F);
   }
 
   get size(): number {
     return this.#size;
   }
 
-  /** Adds a location; an id already present keeps its first location (both copies are valid). */
-  add(id: Uint8Array, packId: string, offset: number, length: number, stored: number): boolean {
+  /**
+   * Adds a location; an id already present keeps its first location (both copies are valid). The
+   * chunks of one frame are added one after another, with the same pack, offset, length and frameRaw.
+   */
+  add(id: Uint8Array, packId: string, offset: number, length: number, frameRaw: number): boolean {
     if ((this.#size + 1) > this.#cap * LOAD) this.#grow();
     const at = this.#find(id) * W;
     const s = this.#slots;
     if (s[at + 4] !== 0) return false;
-    let ordinal = this.#packOrdinals.get(packId);
-    if (ordinal === undefined) {
-      ordinal = this.#packs.push(packId) - 1;
-      this.#packOrdinals.set(packId, ordinal);
-    }
     s[at] = word(id, 0);
     s[at + 1] = word(id, 4);
     s[at + 2] = word(id, 8);
     s[at + 3] = word(id, 12);
-    s[at + 4] = ordinal + 1;
-    s[at + 5] = offset;
-    s[at + 6] = length;
-    s[at + 7] = stored;
+    s[at + 4] = this.#frameOf(packId, offset, length, frameRaw) + 1;
     this.#size++;
     return true;
   }
@@ -74,11 +79,10 @@ export class ChunkIndex {
   }
 
   get(id: Uint8Array): ChunkLocation | undefined {
-    const at = this.#find(id) * W;
-    const s = this.#slots;
-    const ordinal = s[at + 4]! & ~MARK;
-    if (ordinal === 0) return undefined;
-    return { packId: this.#packs[ordinal - 1]!, offset: s[at + 5]!, length: s[at + 6]!, stored: s[at + 7]! };
+    const frame = this.#slots[this.#find(id) * W + 4]! & ~MARK;
+    if (frame === 0) return undefined;
+    const f = this.#frames, at = (frame - 1) * F;
+    return { packId: this.#packs[f[at]!]!, offset: f[at + 1]!, length: f[at + 2]!, frameRaw: f[at + 3]! };
   }
 
   /** Marks a chunk (GC's mark phase, without a second table); false if the index lacks it or it was marked. */
@@ -97,6 +101,29 @@ export class ChunkIndex {
   /** Every pack that holds at least one indexed chunk. */
   packIds(): string[] {
     return [...this.#packs];
+  }
+
+  /** The last frame if the chunk belongs to it (its chunks come one after another), else a new one. */
+  #frameOf(packId: string, offset: number, length: number, frameRaw: number): number {
+    let ordinal = this.#packOrdinals.get(packId);
+    if (ordinal === undefined) {
+      ordinal = this.#packs.push(packId) - 1;
+      this.#packOrdinals.set(packId, ordinal);
+    }
+    let f = this.#frames;
+    const last = (this.#frameCount - 1) * F;
+    if (this.#frameCount > 0 && f[last] === ordinal && f[last + 1] === offset) return this.#frameCount - 1;
+    if ((this.#frameCount + 1) * F > f.length) {
+      f = new Uint32Array(Math.ceil(f.length / F * 1.5) * F);
+      f.set(this.#frames);
+      this.#frames = f;
+    }
+    const at = this.#frameCount * F;
+    f[at] = ordinal;
+    f[at + 1] = offset;
+    f[at + 2] = length;
+    f[at + 3] = frameRaw;
+    return this.#frameCount++;
   }
 
   #find(id: Uint8Array): number {

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
 import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
-import { shareOf } from './frame.ts';
 import { PACK_ENTRY_BYTES } from './pack-format.ts';
 
 /** A pack and its entries, encoded as in its header (45 bytes each): a quarter of what objects take. */
@@ -42,7 +41,7 @@ export function sealIndex(dataKey: Uint8Array, name: string, packs: readonly Ind
  * `stored` is the entry's share of its frame's length, by raw size (the members of a frame are
  * consecutive entries with the same offset).
  */
-export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number, stored: number) => void): void {
+export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number, frameRaw: number) => void): void {
   const what = `index ${name}`;
   const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
   let o = 0;
@@ -59,7 +58,7 @@ export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uin
         raw += buf.readUInt32LE(frameEnd + 41);
       }
       for (; e < frameEnd; e += PACK_ENTRY_BYTES) {
-        add(packId, buf.subarray(e + 1, e + 33), offset, length, shareOf(length, buf.readUInt32LE(e + 41), raw));
+        add(packId, buf.subarray(e + 1, e + 33), offset, length, raw);
       }
     }
     o = end;

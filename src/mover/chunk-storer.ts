@@ -53,7 +53,7 @@ export class ChunkStorer {
     const { select, elsewhere } = this.#missing(ids, kinds);
     if (select.length === 0) {
       await Promise.all(elsewhere);
-      return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+      return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds, bounds) };
     }
     let stored!: () => void;
     const storing = new Promise<void>((resolve) => { stored = resolve; });
@@ -80,7 +80,7 @@ export class ChunkStorer {
       if (sealed) this.#outs.give(sealed.out); // frames are copied into packs
     }
     await Promise.all(elsewhere);
-    return { data: sealed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds) };
+    return { data: sealed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds, bounds) };
   }
 
   /**
@@ -104,9 +104,9 @@ export class ChunkStorer {
     return { select, elsewhere: [...elsewhere] };
   }
 
-  #storedBytes(ids: Uint8Array, kinds: Int8Array): number {
+  #storedBytes(ids: Uint8Array, kinds: Int8Array, bounds: readonly number[]): number {
     let n = 0;
-    for (let i = 0; i < kinds.length; i++) if (kinds[i] !== ZERO_CHUNK) n += this.#session.storedLength(ids.subarray(i * 32, i * 32 + 32));
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] !== ZERO_CHUNK) n += this.#session.storedLength(ids.subarray(i * 32, i * 32 + 32), bounds[i + 1]! - bounds[i]!);
     return n;
   }
 }

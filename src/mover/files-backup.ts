@@ -83,7 +83,7 @@ export async function backupFiles(bank: Bank, pool: CodecPool, req: FilesBackupR
           const content = refs.get(head.object) ?? [];
           if (!sharedObjects.has(head.object)) { refs.delete(head.object); finished.delete(head.object); }
           entry.content = content;
-          for (const r of content) stats.storedBytes += session.storedLength(Buffer.from(r.id, 'hex'));
+          for (const r of content) stats.storedBytes += session.storedLength(Buffer.from(r.id, 'hex'), r.size);
         }
         await catalog.write(encodeEntry(entry));
       }

@@ -95,7 +95,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
           // Trust the parent only for chunks this writer may reuse: a GC may have condemned others.
           if (parent && !isZeroId(parent, i * 32) && session.index.has(parent.subarray(i * 32, i * 32 + 32))) {
             parent.copy(page.entries, i * 32, i * 32, i * 32 + 32);
-            storedBytes += session.storedLength(parent.subarray(i * 32, i * 32 + 32));
+            storedBytes += session.storedLength(parent.subarray(i * 32, i * 32 + 32), Math.min(bs, info.size - (p * perPage + i) * bs));
           } else {
             state = READ; // the parent has nothing here: read rather than trust the bitmap
             meter.totalBytes += Math.min(bs, info.size - (p * perPage + i) * bs);

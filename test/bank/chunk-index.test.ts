@@ -1,5 +1,5 @@
 // The chunk table: every id added is found with its location, absent ids are not, the first copy
-// of an id wins, and it stays right across growth, wrap-around and ids that share their first bytes.
+// of an id wins, the chunks of a frame share one location, and it stays right across growth, wrap-around and ids that share their first bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ for (const expected of [0, 30_000, 5]) {
     const index = new ChunkIndex(expected);
     for (let n = 0; n < 30_000; n++) assert.equal(index.add(idOf(n), `pack-${n % 7}`, n, n + 1, n % 1000), true);
     assert.equal(index.size, 30_000);
-    for (let n = 0; n < 30_000; n++) assert.deepEqual(index.get(idOf(n)), { packId: `pack-${n % 7}`, offset: n, length: n + 1, stored: n % 1000 });
+    for (let n = 0; n < 30_000; n++) assert.deepEqual(index.get(idOf(n)), { packId: `pack-${n % 7}`, offset: n, length: n + 1, frameRaw: n % 1000 });
     for (let n = 30_000; n < 40_000; n++) assert.equal(index.has(idOf(n)), false);
     assert.deepEqual(index.packIds().sort(), ['pack-0', 'pack-1', 'pack-2', 'pack-3', 'pack-4', 'pack-5', 'pack-6']);
   });
@@ -22,7 +22,7 @@ test('the first location of an id wins', () => {
   const index = new ChunkIndex();
   assert.equal(index.add(idOf(1), 'a', 10, 20, 5), true);
   assert.equal(index.add(idOf(1), 'b', 30, 40, 6), false);
-  assert.deepEqual(index.get(idOf(1)), { packId: 'a', offset: 10, length: 20, stored: 5 });
+  assert.deepEqual(index.get(idOf(1)), { packId: 'a', offset: 10, length: 20, frameRaw: 5 });
   assert.equal(index.size, 1);
 });
 
@@ -47,6 +47,24 @@ test('marks stay with their ids across growth and leave locations alone', () => 
   assert.equal(index.mark(idOf(1000)), false, 'an id the index lacks cannot be marked');
   for (let n = 100; n < 5000; n++) index.add(idOf(n), `p${n}`, n, 1, 2);
   for (let n = 0; n < 200; n++) assert.equal(index.isMarked(idOf(n)), n < 100 && n % 3 === 0, `id ${n}`);
-  assert.deepEqual(index.get(idOf(3)), { packId: 'p3', offset: 3, length: 1, stored: 2 });
+  assert.deepEqual(index.get(idOf(3)), { packId: 'p3', offset: 3, length: 1, frameRaw: 2 });
   assert.equal(index.isMarked(idOf(1000)), false);
+});
+
+test('the chunks of a frame share its location; a frame met again later is the same place', () => {
+  const index = new ChunkIndex();
+  // Two frames of one pack, chunks in order; a duplicate in the middle of the second; then the first
+  // frame's place again, as a second index object naming the same pack would give it.
+  for (let n = 0; n < 16; n++) index.add(idOf(n), 'pack', 0, 1000, 16 * 65_536);
+  index.add(idOf(16), 'pack', 1000, 500, 131_072);
+  assert.equal(index.add(idOf(3), 'pack', 1000, 500, 131_072), false);
+  index.add(idOf(17), 'pack', 1000, 500, 131_072);
+  index.add(idOf(18), 'pack', 0, 1000, 16 * 65_536);
+  for (let n = 0; n < 16; n++) assert.deepEqual(index.get(idOf(n)), { packId: 'pack', offset: 0, length: 1000, frameRaw: 16 * 65_536 });
+  for (const n of [16, 17]) assert.deepEqual(index.get(idOf(n)), { packId: 'pack', offset: 1000, length: 500, frameRaw: 131_072 });
+  assert.deepEqual(index.get(idOf(18)), { packId: 'pack', offset: 0, length: 1000, frameRaw: 16 * 65_536 });
+  // Frames outnumber their first allocation: the frame table grows and keeps every location.
+  const many = new ChunkIndex();
+  for (let n = 0; n < 3000; n++) many.add(idOf(n), `p${n % 3}`, n * 10, n + 1, n);
+  for (let n = 0; n < 3000; n++) assert.deepEqual(many.get(idOf(n)), { packId: `p${n % 3}`, offset: n * 10, length: n + 1, frameRaw: n });
 });

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bank } from '../../src/bank/bank.ts';
 import { ChunkIndex } from '../../src/bank/chunk-index.ts';
+import { shareOf } from '../../src/bank/frame.ts';
 import { isCairnError } from '../../src/core/errors.ts';
 import { LocalBackend } from '../../src/storage/local/local-backend.ts';
 import { CodecPool } from '../../src/mover/codec-pool.ts';
@@ -44,7 +45,7 @@ test('the new blocks of a batch share one frame; each block reads back alone', a
     assert.deepEqual(await bank.readChunk(index, ids[i]!), image.subarray(i * 64 * KiB, (i + 1) * 64 * KiB), `block ${i}`);
   }
   // Each block accounts for its share of its frame; together, what the packs hold.
-  const shares = ids.reduce((n, id) => n + index.get(id)!.stored, 0);
+  const shares = ids.reduce((n, id) => { const l = index.get(id)!; return n + shareOf(l.length, 64 * KiB, l.frameRaw); }, 0);
   assert.ok(Math.abs(shares - m.storedBytes) <= 32, `shares ${shares} vs storedBytes ${m.storedBytes}`);
 });
 
@@ -70,6 +71,6 @@ test('a frame found where another chunk should be is refused, not returned', asy
   // Index block 0 at the frame of block 31, as a swapped or misdirected frame would be.
   const swapped = new ChunkIndex();
   const other = real.get(ids[31]!)!;
-  swapped.add(ids[0]!, other.packId, other.offset, other.length, other.stored);
+  swapped.add(ids[0]!, other.packId, other.offset, other.length, other.frameRaw);
   await assert.rejects(bank.readChunk(swapped, ids[0]!), (err) => isCairnError(err, 'corrupt') && /not in the frame its index names/.test(err.message));
 });

@@ -30,7 +30,7 @@ test('concurrent batches of the same block store it once, and each counts its sh
   const results = await Promise.all(Array.from({ length: 5 }, () => storer.store(batch(), bounds)));
   assert.equal(session.inFlight.size, 0);
   const id = results[0]!.ids.subarray(0, 32);
-  const share = session.storedLength(id);
+  const share = session.storedLength(id, BLOCK);
   assert.ok(share > BLOCK, 'a random block is stored whole');
   for (const r of results) assert.equal(r.storedBytes, 16 * share, 'a batch that reused the block counted it too');
   await session.commit({ name: 'x', type: 'image', parent: null, tags: [], sourceBytes: 0, readBytes: 0, storedBytes: 0, index: { kind: 'fixed', size: 0, blockSize: BLOCK, pageEntries: 1024, pages: [] } });
