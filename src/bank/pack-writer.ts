@@ -140,7 +140,7 @@ export class PackWriter {
         this.#writtenEntries += pack.entries.length;
         // Pack buffers live long enough to reach V8's old generation, where a dropped one would wait
         // for a full collection: RSS grew by a pack per pack written. Keep them, or free them now.
-        if (pack.type === 'data' && this.#spare.length <= this.#maxUploads) this.#spare.push(pack.buf);
+        if (pack.type === 'data' && this.#spare.length < this.#maxUploads) this.#spare.push(pack.buf);
         else freeNow(pack.buf);
         if (body.buffer !== pack.buf.buffer) freeNow(body);
       },
