@@ -19,7 +19,7 @@ import { DEFAULT_CHUNKING, DESCRIPTOR_KEY, FORMAT_NAME, FORMAT_VERSION, parseDes
 import { createSlot, generateKeys, unlock, type BankKeys, type KeySlot, type ScryptParams, type Secret } from './keys.ts';
 import { forEachIndexEntry, indexKey } from './index-file.ts';
 import { listCondemned } from './gc-state.ts';
-import { manifestKey, openManifest, type Manifest } from './manifest.ts';
+import { manifestKey, openManifest, type CheckpointInfo, type Manifest } from './manifest.ts';
 import { packKey } from './pack-format.ts';
 
 /** zstd level of metadata chunks: small, written once, read often. */
@@ -111,11 +111,17 @@ export class Bank {
     return ids;
   }
 
-  /** Every checkpoint, oldest first. */
-  async listCheckpoints(): Promise<Manifest[]> {
+  /**
+   * Every checkpoint, oldest first, without its index: an image's page list grows with its size (1.3 MB
+   * of it per TiB), so holding every manifest whole would grow with the bank. readManifest gives one whole.
+   */
+  async listCheckpoints(): Promise<CheckpointInfo[]> {
     const ids = await this.listCheckpointIds();
-    const manifests = await mapLimit(ids, 8, (id) => this.readManifest(id));
-    return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const infos = await mapLimit(ids, 8, async (id) => {
+      const { index: _index, ...info } = await this.readManifest(id);
+      return info;
+    });
+    return infos.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   async readManifest(id: string): Promise<Manifest> {

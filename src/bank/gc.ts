@@ -70,16 +70,29 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   const sessions = await listSessions(storage);
   const live = sessions.filter((s) => start - s.refreshedAt < STALE_SESSION_MS);
 
-  const manifests = await bank.listCheckpoints();
+  const manifestIds = await bank.listCheckpointIds();
   const index = await bank.loadIndex();
   let referenced = 0;
-  const meter = new ProgressMeter('gc mark', manifests.length, options.onProgress);
-  for (const m of manifests) {
+  const meter = new ProgressMeter('gc mark', manifestIds.length, options.onProgress);
+  // Each distinct index page is walked once: a page walked before had all its entries marked (or the
+  // walk threw and gc stopped). Chains of incrementals share most pages.
+  // A page missing from the index is not skipped: reading it fails, and gc with it.
+  const skipPage = (id: Buffer): boolean => index.has(id) && !index.markWalked(id);
+  let checkpoints = 0;
+  for (const id of manifestIds) {
+    // One manifest at a time: an image's page list grows with its size.
+    const m = await bank.readManifest(id).catch((err: unknown) => {
+      if (isCairnError(err, 'not-found')) return undefined; // forgotten meanwhile: nothing to keep for it
+      throw err;
+    });
     try {
-      for await (const ref of referencedChunks(bank, index, m)) if (index.mark(ref.id)) referenced++;
+      if (m) {
+        checkpoints++;
+        for await (const ref of referencedChunks(bank, index, m, skipPage)) if (index.mark(ref.id)) referenced++;
+      }
     } catch (err) {
       if (isCairnError(err, 'corrupt')) {
-        throw new CairnError('corrupt', `cannot read what checkpoint ${m.id} references (${err.message}); gc deletes nothing while references are unknown: run 'cairn verify' and forget or repair that checkpoint`);
+        throw new CairnError('corrupt', `cannot read what checkpoint ${id} references (${err.message}); gc deletes nothing while references are unknown: run 'cairn verify' and forget or repair that checkpoint`);
       }
       throw err;
     }
@@ -121,7 +134,7 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
     // Clock-free shortcut: with no live writer now, every later writer sees the record. A writer that
     // ended since the mark may have committed a checkpoint that needs these packs: then wait a run.
     const after = (await listSessions(storage)).filter((s) => Date.now() - s.refreshedAt < STALE_SESSION_MS);
-    const marked = new Set(manifests.map((m) => m.id));
+    const marked = new Set(manifestIds);
     const unchanged = (await bank.listCheckpointIds()).every((id) => marked.has(id));
     if (after.length === 0 && unchanged) for (const p of fresh) deletable.add(p);
     else deferred += fresh.length;
@@ -140,7 +153,7 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   }
 
   const report: GcReport = {
-    checkpoints: manifests.length, referencedChunks: referenced, packs: packsIndexed.size, deadPacks: dead.size,
+    checkpoints, referencedChunks: referenced, packs: packsIndexed.size, deadPacks: dead.size,
     condemnedPacks: fresh.length, deletedPacks: deletable.size, deletedOrphans: orphans.length,
     deletedBytes: [...deletable].reduce((n, p) => n + (sizes.get(p) ?? 0), 0) + orphans.reduce((n, o) => n + o.size, 0),
     deferredPacks: deferred, liveSessions: live.length, dryRun: !!options.dryRun,

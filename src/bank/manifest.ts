@@ -34,6 +34,9 @@ export interface FileTreeRef {
   dirs: number;
 }
 
+/** A manifest without its index: what listings, retention and the choice of a parent need. */
+export type CheckpointInfo = Omit<Manifest, 'index'>;
+
 export interface Manifest {
   version: 1;
   id: string;

@@ -15,18 +15,25 @@ export interface Reference {
   meta: boolean;
 }
 
-export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manifest): AsyncGenerator<Reference> {
+/**
+ * With `skipPage`, an index page (of an image or a stream, not of a catalog, whose records span pages)
+ * for which it returns true, asked before the page is yielded, is yielded but not read: a caller that
+ * walked that page already (GC: chains of incrementals share most pages) saves reading it again.
+ */
+export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manifest, skipPage?: (id: Buffer) => boolean): AsyncGenerator<Reference> {
   const idx = m.index;
   if (idx.kind === 'fixed') {
     for (const pageId of idx.pages) {
       if (!pageId) continue;
       const id = Buffer.from(pageId, 'hex');
+      const skip = skipPage?.(id) ?? false;
       yield { id, meta: true };
+      if (skip) continue;
       const page = await bank.readChunk(index, id);
       for (let o = 0; o < page.length; o += 32) if (!isZeroId(page, o)) yield { id: page.subarray(o, o + 32), meta: false };
     }
   } else if (idx.kind === 'dynamic') {
-    yield* dynamicRefs(bank, index, idx, false);
+    yield* dynamicRefs(bank, index, idx, false, skipPage);
   } else if (idx.kind === 'files') {
     yield* dynamicRefs(bank, index, idx.catalog, true);
     for await (const entry of catalogEntries(bank, index, idx)) {
@@ -40,10 +47,12 @@ export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manife
   }
 }
 
-async function* dynamicRefs(bank: Bank, index: ChunkIndex, ref: DynamicIndexRef, meta: boolean): AsyncGenerator<Reference> {
+async function* dynamicRefs(bank: Bank, index: ChunkIndex, ref: DynamicIndexRef, meta: boolean, skipPage?: (id: Buffer) => boolean): AsyncGenerator<Reference> {
   for (const page of ref.pages) {
     const pageId = Buffer.from(page.id, 'hex');
+    const skip = skipPage?.(pageId) ?? false;
     yield { id: pageId, meta: true };
+    if (skip) continue;
     for (const e of decodeDynamicPage(await bank.readChunk(index, pageId), `page ${page.id}`)) {
       if (!isZeroId(e.id)) yield { id: e.id, meta };
     }

@@ -79,6 +79,9 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
     meter.totalBytes = plans.readBytes;
     for (let p = 0; p < pageCount; p++) {
       const states = plans.pageStates(p);
+      // Holes only: all zero ids, whatever the parent had. Nothing to read or store (pages[p] stays
+      // null), and no page buffer: a sparse TiB has 16,384 pages.
+      if (states.indexOf(CLEAN) < 0 && states.indexOf(READ) < 0) continue;
       const stored = parentIndex?.pages[p] ?? null;
       // A parent page this writer may not reuse (condemned by a GC) counts as absent: its blocks are read.
       const parentId = stored && session.index.has(Buffer.from(stored, 'hex')) ? stored : null;

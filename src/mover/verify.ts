@@ -6,7 +6,7 @@ import { isCairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
-import type { Manifest } from '../bank/manifest.ts';
+import type { CheckpointInfo, Manifest } from '../bank/manifest.ts';
 import { referencedChunks } from '../bank/references.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant } from './chunk-fetcher.ts';
@@ -31,7 +31,8 @@ export interface VerifyReport {
 
 const BATCH = 4096;
 
-export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: readonly Manifest[], onProgress?: ProgressListener): Promise<VerifyReport> {
+/** Checks the checkpoints listed, each read whole only when its turn comes (an image's page list grows with its size). */
+export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: readonly (CheckpointInfo | Manifest)[], onProgress?: ProgressListener): Promise<VerifyReport> {
   const index = await bank.loadIndex();
   // Chunks found good are marked in the chunk table (no set of ids that grows with the bank).
   let good = 0;
@@ -41,7 +42,12 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
   let bytesChecked = 0;
   const checkpoints: CheckpointVerdict[] = [];
 
-  for (const m of manifests) {
+  for (const info of manifests) {
+    const m = 'index' in info ? info : await bank.readManifest(info.id).catch((err: unknown) => {
+      if (isCairnError(err, 'not-found')) return undefined; // forgotten since it was listed
+      throw err;
+    });
+    if (!m) continue;
     const verdict: CheckpointVerdict = { id: m.id, name: m.name, type: m.type, damaged: false, chunks: 0, problems: [] };
     const problem = (text: string): void => {
       verdict.damaged = true;
@@ -73,7 +79,8 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
         if (index.isMarked(id)) continue;
         const known = bad.get(id.toString('hex'));
         if (known) { problem(known); continue; }
-        wants.push({ id, tag: wants.length });
+        // A copy: the id is a view into its page, which would stay alive while the batch waits.
+        wants.push({ id: Buffer.from(id), tag: wants.length });
         if (wants.length >= BATCH) await check();
       }
       await check();

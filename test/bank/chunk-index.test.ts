@@ -68,3 +68,16 @@ test('the chunks of a frame share its location; a frame met again later is the s
   for (let n = 0; n < 3000; n++) many.add(idOf(n), `p${n % 3}`, n * 10, n + 1, n);
   for (let n = 0; n < 3000; n++) assert.deepEqual(many.get(idOf(n)), { packId: `p${n % 3}`, offset: n * 10, length: n + 1, frameRaw: n });
 });
+
+test('walked is a flag of its own: it neither marks nor needs a mark, and leaves locations alone', () => {
+  const index = new ChunkIndex();
+  index.add(idOf(1), 'p', 1, 2, 3);
+  index.add(idOf(2), 'p', 1, 2, 3);
+  assert.equal(index.mark(idOf(1)), true);
+  assert.equal(index.markWalked(idOf(1)), true, 'a marked chunk was not walked yet');
+  assert.equal(index.markWalked(idOf(1)), false, 'walked twice');
+  assert.equal(index.markWalked(idOf(2)), true);
+  assert.equal(index.isMarked(idOf(2)), false, 'walking does not mark');
+  assert.equal(index.markWalked(idOf(3)), false, 'an id the index lacks cannot be walked');
+  for (const n of [1, 2]) assert.deepEqual(index.get(idOf(n)), { packId: 'p', offset: 1, length: 2, frameRaw: 3 });
+});

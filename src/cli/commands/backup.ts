@@ -37,8 +37,8 @@ export async function chooseParent(bank: Bank, opts: BackupOptions, type: Checkp
     if (m.type !== type) throw new CairnError('bad-input', `--parent ${m.id} is a ${m.type} checkpoint; a ${type} backup needs a ${type} parent`);
     return m;
   }
-  const mine = (await bank.listCheckpoints()).filter((m) => m.name === opts.name && m.type === type);
-  return mine.at(-1) ?? null;
+  const newest = (await bank.listCheckpoints()).filter((m) => m.name === opts.name && m.type === type).at(-1);
+  return newest ? bank.readManifest(newest.id) : null;
 }
 
 export function checkName(name: string | undefined): string {

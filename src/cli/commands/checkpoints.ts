@@ -1,10 +1,10 @@
 /** cairn checkpoints */
-import type { Manifest } from '../../bank/manifest.ts';
+import type { CheckpointInfo } from '../../bank/manifest.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, table } from '../output.ts';
 import { withBank } from '../with-bank.ts';
 
-export function checkpointSummary(m: Manifest) {
+export function checkpointSummary(m: CheckpointInfo) {
   return {
     id: m.id, name: m.name, type: m.type, parent: m.parent, createdAt: m.createdAt, host: m.host, tags: m.tags,
     sourceBytes: m.sourceBytes, readBytes: m.readBytes, writtenBytes: m.writtenBytes, storedBytes: m.storedBytes,

@@ -1,7 +1,7 @@
 /** cairn forget <checkpoint>… and cairn prune: remove checkpoints; their data goes at the next `cairn gc`. */
 import { CairnError, isCairnError } from '../../core/errors.ts';
 import { parseDuration, selectRetention, validateRules, type RetentionRules } from '../../core/retention.ts';
-import type { Manifest } from '../../bank/manifest.ts';
+import type { CheckpointInfo } from '../../bank/manifest.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { printJson, table } from '../output.ts';
 import { withBank } from '../with-bank.ts';
@@ -62,7 +62,7 @@ export function parseRules(opts: PruneOptions): RetentionRules {
 export async function pruneCommand(env: CliEnvironment, opts: PruneOptions): Promise<void> {
   const rules = parseRules(opts);
   await withBank(env, opts, async (bank) => {
-    const groups = new Map<string, Manifest[]>();
+    const groups = new Map<string, CheckpointInfo[]>();
     for (const m of await bank.listCheckpoints()) {
       if (opts.name !== undefined && m.name !== opts.name) continue;
       groups.set(m.name, [...(groups.get(m.name) ?? []), m]);
