@@ -163,33 +163,40 @@ export class Bank {
   }
 
   /**
-   * Hands every index object to `take`, one at a time (the peak stays one decrypted object). A GC
-   * replaces index objects by writing the successor first, then deleting; an object that vanishes
-   * while we read means our listing may miss its successor, so everything starts again (`restart`).
+   * Hands every index object to `take`, one at a time (the peak stays one decrypted object), after
+   * `begin` with the listed objects' total size. A GC replaces an index object by writing its
+   * successor (a subset of it) first, then deleting it: an object that vanishes before we read it
+   * means our listing may miss its successor, so the rest is read, then `index/` is listed again
+   * for the objects not seen yet. Old and new overlap, which readers allow (first copy wins); a GC
+   * that rewrites many objects one by one costs a listing per vanished object, not a restart.
    */
-  async eachIndexObject(restart: (bytes: number) => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+  async eachIndexObject(begin: (bytes: number) => void, take: (name: string, object: Uint8Array) => void): Promise<void> {
+    const seen = new Set<string>();
+    for (let listing = 0; ; listing++) {
       const names: string[] = [];
       let bytes = 0;
       for await (const o of this.storage.list('index/')) {
-        names.push(o.key.slice('index/'.length));
+        const name = o.key.slice('index/'.length);
+        if (seen.has(name)) continue;
+        names.push(name);
         bytes += o.size;
       }
-      restart(bytes);
+      if (listing === 0) begin(bytes);
       let vanished = false;
       for (const name of names) {
+        seen.add(name);
         let object: Uint8Array;
         try {
           object = await this.storage.get(indexKey(name));
         } catch (err) {
           if (!isNotFound(err)) throw err;
           vanished = true;
-          break;
+          continue;
         }
         take(name, object);
       }
       if (!vanished) return;
-      if (attempt >= 5) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
+      if (listing >= 1000) throw new CairnError('storage', `the index of ${this.storage.location} kept changing while it was read; try again`, { transient: true });
     }
   }
 

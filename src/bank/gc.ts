@@ -105,7 +105,7 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   const packsIndexed = new Set<string>();
   const dead = new Set<string>();
   await bank.eachIndexObject(
-    () => { objects.clear(); packsIndexed.clear(); dead.clear(); },
+    () => undefined,
     (name, object) => {
       const packs = openIndex(bank.keys.dataKey, name, object);
       objects.set(name, packs.map((p) => p.packId));
