@@ -67,14 +67,19 @@ export class BackupSession {
     this.startedAt = new Date(startedAt);
     this.#lastBeat = startedAt;
     this.#packs = new PackWriter(bank.storage, bank.keys.dataKey, { packSize: bank.chunking.packSize });
+    let beating = false;
     this.#heartbeat = setInterval(() => {
+      // One write at a time: a slow one landing after a newer one would set the record back to an
+      // older time than #lastBeat says, and a GC would see the session stale while it thinks itself fresh.
+      if (beating) return;
+      beating = true;
       const now = Date.now();
       writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: now }).then(() => {
         // A beat after a lapse does not revive the session: what a GC did meanwhile cannot be undone.
         // The record was older than it may be until the write landed, not only until it began.
         if (Date.now() - this.#lastBeat > this.#aliveMs) this.#lapsed = true;
-        this.#lastBeat = Math.max(this.#lastBeat, now);
-      }, () => undefined);
+        this.#lastBeat = now;
+      }, () => undefined).finally(() => { beating = false; });
     }, options.heartbeatMs ?? SESSION_HEARTBEAT_MS);
     this.#heartbeat.unref();
   }

@@ -16,14 +16,25 @@ import { tempDir } from '../testkit/temp-dir.ts';
 const BLOCK = 64 * 1024;
 const TIMING = { indexPartEntries: 8, heartbeatMs: 50, aliveMs: 2000 };
 
-/** Fault injection: while `cut`, writes of session records fail, as on a host cut off from the bank. */
+/**
+ * Fault injection: while `cut`, writes of session records fail, as on a host cut off from the bank;
+ * with `hold`, the next one hangs until `release()` (a slow link, retries) and then lands.
+ */
 class CutBackend implements StorageBackend {
   cut = false;
+  hold = false;
+  release: () => void = () => undefined;
   readonly #inner: StorageBackend;
   constructor(inner: StorageBackend) { this.#inner = inner; }
   get location(): string { return this.#inner.location; }
   put(key: string, data: Uint8Array): Promise<void> {
-    return this.cut && key.startsWith('sessions/') ? Promise.reject(new Error('network unreachable')) : this.#inner.put(key, data);
+    if (!key.startsWith('sessions/')) return this.#inner.put(key, data);
+    if (this.cut) return Promise.reject(new Error('network unreachable'));
+    if (this.hold) {
+      this.hold = false;
+      return new Promise((resolve, reject) => { this.release = () => { this.#inner.put(key, data).then(resolve, reject); }; });
+    }
+    return this.#inner.put(key, data);
   }
   get(key: string): Promise<Uint8Array> { return this.#inner.get(key); }
   getRange(key: string, offset: number, length: number): Promise<Uint8Array> { return this.#inner.getRange(key, offset, length); }
@@ -67,4 +78,24 @@ test('a backup whose heartbeats kept landing commits after the same wait', async
   const { bank, finish } = await run(t, false);
   await finish;
   assert.equal((await bank.listCheckpoints()).length, 1);
+});
+
+test('a heartbeat that hangs holds the next ones back: the session lapses instead of trusting a newer one', async (t) => {
+  // Were newer beats to land while an old one hangs, the old one landing last would set the record
+  // back in time while the session believed itself fresh, and a GC would take it for dead.
+  const storage = new CutBackend(new LocalBackend(join(await tempDir(t), 'bank')));
+  const bank = await Bank.init(storage, [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 }, chunking: { packSize: 4 * BLOCK } });
+  const session = await BackupSession.start(bank, TIMING);
+  const block = randomBytes(BLOCK), id = bank.chunkId(block);
+  await session.storeFrame('data', bank.sealMeta(id, block), [{ id, rawLength: BLOCK }]);
+  storage.hold = true;
+  await sleep(TIMING.aliveMs * 0.75);
+  storage.cut = true;
+  storage.release(); // the held beat lands last
+  await sleep(TIMING.aliveMs * 0.95);
+  await assert.rejects(
+    session.commit({ name: 'x', type: 'image', parent: null, tags: [], sourceBytes: 0, readBytes: 0, storedBytes: 0, index: { kind: 'fixed', size: 0, blockSize: BLOCK, pageEntries: 1024, pages: [] } }),
+    (err) => isCairnError(err, 'storage') && /could not refresh its session record in time/.test(err.message),
+  );
+  assert.equal((await bank.listCheckpoints()).length, 0);
 });
