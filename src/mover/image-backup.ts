@@ -10,7 +10,8 @@
  * Reads, hashing and uploads overlap; memory is bounded by the limiter and the pack writer.
  */
 import { CairnError } from '../core/errors.ts';
-import { normalizeExtents, type Extent } from '../core/extent.ts';
+import type { Extent } from '../core/extent.ts';
+import { ExtentList } from '../core/extent-list.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import { BackupSession } from '../bank/backup-session.ts';
 import type { Bank } from '../bank/bank.ts';
@@ -51,8 +52,8 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
   const bs = bank.chunking.imageBlockSize, perPage = bank.chunking.fixedPageEntries;
   const parentIndex = compatibleParent(req.parent, bs, perPage);
   if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
-  const dataList = normalizeExtents(await collect(dataExtents(req.path, info)));
-  const dirty = req.dirtyExtents ? normalizeExtents(req.dirtyExtents) : undefined;
+  const dataList = await ExtentList.from(dataExtents(req.path, info));
+  const dirty = req.dirtyExtents ? await ExtentList.from(req.dirtyExtents) : undefined;
 
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
   const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
@@ -143,24 +144,18 @@ function compatibleParent(parent: Manifest | null, bs: number, perPage: number):
   return idx;
 }
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 /**
  * Classifies blocks page by page from the data and dirty extents (sorted, disjoint). Each page looks
  * up its first extent by binary search, so planning stays linear in pages plus extents.
  */
-function planPages(size: number, bs: number, perPage: number, data: Extent[], dirty: Extent[] | undefined) {
+function planPages(size: number, bs: number, perPage: number, data: ExtentList, dirty: ExtentList | undefined) {
   const blocks = Math.ceil(size / bs);
-  const mark = (states: Uint8Array, first: number, list: Extent[], value: number, only?: number): void => {
+  const mark = (states: Uint8Array, first: number, list: ExtentList, value: number, only?: number): void => {
     const start = first * bs, end = Math.min(size, (first + states.length) * bs);
-    for (let k = firstEnding(list, start); k < list.length && list[k]!.offset < end; k++) {
-      const e = list[k]!;
-      const a = Math.max(0, Math.floor((e.offset - start) / bs));
-      const b = Math.min(states.length, Math.ceil((Math.min(e.offset + e.length, end) - start) / bs));
+    for (let k = list.firstEnding(start); k < list.length && list.start(k) < end; k++) {
+      const a = Math.max(0, Math.floor((list.start(k) - start) / bs));
+      const b = Math.min(states.length, Math.ceil((Math.min(list.end(k), end) - start) / bs));
       for (let i = a; i < b; i++) if (only === undefined || states[i] === only) states[i] = value;
     }
   };
@@ -173,34 +168,13 @@ function planPages(size: number, bs: number, perPage: number, data: Extent[], di
   };
   // What will be read: whole blocks, each block once, the last one short.
   let readBytes = 0, counted = 0;
-  for (const e of dirty ? intersect(data, dirty) : data) {
-    const first = Math.max(counted, Math.floor(e.offset / bs)), end = Math.ceil((e.offset + e.length) / bs);
+  const reads = dirty ? data.intersect(dirty) : data;
+  for (let k = 0; k < reads.length; k++) {
+    const first = Math.max(counted, Math.floor(reads.start(k) / bs)), end = Math.ceil(reads.end(k) / bs);
     if (end > first) readBytes += Math.min(end * bs, size) - first * bs;
     counted = Math.max(counted, end);
   }
   return { pageStates, readBytes };
-}
-
-/** Index of the first extent that ends after `offset`. */
-function firstEnding(list: readonly Extent[], offset: number): number {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.offset + list[mid]!.length <= offset) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
-/** Overlap of two sorted, disjoint extent lists, by a single merge. */
-function intersect(a: readonly Extent[], b: readonly Extent[]): Extent[] {
-  const out: Extent[] = [];
-  for (let i = 0, j = 0; i < a.length && j < b.length;) {
-    const x = a[i]!, y = b[j]!;
-    const s = Math.max(x.offset, y.offset), e = Math.min(x.offset + x.length, y.offset + y.length);
-    if (e > s) out.push({ offset: s, length: e - s });
-    if (x.offset + x.length <= y.offset + y.length) i++; else j++;
-  }
-  return out;
 }
 
 interface BatchPlace {
