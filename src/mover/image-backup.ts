@@ -70,6 +70,7 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
   const inFlight = pool.threads * 2 + 1;
   const limiter = new Limiter(inFlight);
   const batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / bs));
+  const gatherRuns = bs % 4096 === 0;
   const reads = new AlignedBuffers(batchBlocks * bs, inFlight + 1);
   const storer = new ChunkStorer(session, pool, {
     type: 'data', level: bank.chunking.compressionLevel, frameBytes: FRAME_TARGET_BYTES, batchBytes: batchBlocks * bs, batchChunks: batchBlocks,
@@ -92,7 +93,24 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
         if (--page.pending > 0) return;
         pages[p] = await storePage(session, page);
       };
-      let run = -1;
+      // Runs of blocks to read are gathered into batches of up to batchBlocks, so scattered changed
+      // blocks cost one read each but share the trips to the codec pool (with direct reads, only
+      // where every block starts on a page boundary).
+      let run = -1, gather: Segment[] = [], gathered = 0;
+      const dispatch = async (): Promise<void> => {
+        if (gathered === 0) return;
+        const segments = gather;
+        gather = [];
+        gathered = 0;
+        page.pending++;
+        await limiter.run(async () => {
+          const r = await backupBatch(source, storer, reads, page, { pageBlock: p * perPage, segments, blockSize: bs, size: info.size });
+          readBytes += r.read;
+          storedBytes += r.stored; // added after the await: `x += await f()` would lose concurrent updates
+          meter.add(r.read);
+          await finishPage();
+        });
+      };
       for (let i = 0; i <= states.length; i++) {
         let state = i < states.length ? states[i]! : HOLE;
         if (state === CLEAN) {
@@ -105,21 +123,15 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
             meter.totalBytes += Math.min(bs, info.size - (p * perPage + i) * bs);
           }
         }
-        const endRun = run >= 0 && (state !== READ || i - run >= batchBlocks);
-        if (endRun) {
-          const first = run, count = i - run;
-          page.pending++;
-          await limiter.run(async () => {
-            const r = await backupBatch(source, storer, reads, page, { block: p * perPage + first, first, count, blockSize: bs, size: info.size });
-            readBytes += r.read;
-            storedBytes += r.stored; // added after the await: `x += await f()` would lose concurrent updates
-            meter.add(r.read);
-            await finishPage();
-          });
+        if (run >= 0 && (state !== READ || gathered + i - run >= batchBlocks)) {
+          gather.push({ first: run, count: i - run });
+          gathered += i - run;
           run = -1;
+          if (gathered >= batchBlocks || !gatherRuns) await dispatch();
         }
         if (state === READ && run < 0) run = i;
       }
+      await dispatch();
       await finishPage();
     }
     await limiter.drain();
@@ -177,33 +189,50 @@ function planPages(size: number, bs: number, perPage: number, data: ExtentList, 
   return { pageStates, readBytes };
 }
 
-interface BatchPlace {
-  /** First block of the batch in the image, and in its page. */
-  block: number;
+/** Consecutive blocks of a page: `count` from its entry `first`. */
+interface Segment {
   first: number;
   count: number;
+}
+
+interface BatchPlace {
+  /** The page's first block in the image. */
+  pageBlock: number;
+  segments: Segment[];
   blockSize: number;
   size: number;
 }
 
-/** Reads `count` blocks, stores those the bank lacks, and records their ids in the page. */
+/** Reads the segments' blocks back to back, stores those the bank lacks, and records their ids in the page. */
 async function backupBatch(source: DirectReader, storer: ChunkStorer, reads: AlignedBuffers, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
-  const { block, first, count, blockSize: bs, size } = at;
-  const offset = block * bs;
-  const length = Math.min(count * bs, size - offset);
+  const { pageBlock, segments, blockSize: bs, size } = at;
   const data = reads.take();
-  const got = await source.read(new Uint8Array(data), length, offset);
-  if (got < length) {
-    reads.give(data);
-    throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
-  }
   const bounds: number[] = [];
-  for (let i = 0; i < count; i++) bounds.push(i * bs);
+  let length = 0, blocks = 0;
+  for (const { first, count } of segments) {
+    const offset = (pageBlock + first) * bs;
+    const want = Math.min(count * bs, size - offset);
+    const got = await source.read(new Uint8Array(data, length), want, offset);
+    if (got < want) {
+      reads.give(data);
+      throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
+    }
+    for (let i = 0; i < count; i++) bounds.push(length + i * bs);
+    length += want;
+    blocks += count;
+  }
   bounds.push(length);
-  const skipIds = page.parent ? new Uint8Array(page.parent.subarray(first * 32, (first + count) * 32)).buffer : undefined;
+  let skipIds: ArrayBuffer | undefined;
+  if (page.parent) {
+    const skip = new Uint8Array(blocks * 32);
+    let k = 0;
+    for (const { first, count } of segments) { skip.set(page.parent.subarray(first * 32, (first + count) * 32), k); k += count * 32; }
+    skipIds = skip.buffer;
+  }
   const batch = await storer.store(data, bounds, skipIds);
   reads.give(batch.data);
-  page.entries.set(batch.ids, first * 32);
+  let k = 0;
+  for (const { first, count } of segments) { page.entries.set(batch.ids.subarray(k, k + count * 32), first * 32); k += count * 32; }
   return { read: length, stored: batch.storedBytes };
 }
 
