@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { CairnError, isNotFound } from '../core/errors.ts';
+import { CairnError, isCairnError, isNotFound } from '../core/errors.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import { ChunkIndex } from './chunk-index.ts';
 import { checkChunk, chunkId } from './chunk-codec.ts';
@@ -118,10 +118,15 @@ export class Bank {
   async listCheckpoints(): Promise<CheckpointInfo[]> {
     const ids = await this.listCheckpointIds();
     const infos = await mapLimit(ids, 8, async (id) => {
-      const { index: _index, ...info } = await this.readManifest(id);
-      return info;
+      try {
+        const { index: _index, ...info } = await this.readManifest(id);
+        return info;
+      } catch (err) {
+        if (isCairnError(err, 'not-found')) return undefined; // forgotten since the listing: it no longer exists
+        throw err;
+      }
     });
-    return infos.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return infos.filter((m) => m !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   async readManifest(id: string): Promise<Manifest> {
