@@ -41,6 +41,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     const index = await bank.loadIndex();
     const writes = new Serial();
     const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
+    const sparse = !device && idx.blockSize % SPARSE_PAGE === 0;
     let previous: Promise<void> = Promise.resolve();
     for (let w = 0; w < idx.pages.length; w += WINDOW_PAGES) {
       const wants: ChunkWant[] = [];
@@ -72,9 +73,15 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           }
         }
         for (const run of contiguousRuns(chunks, idx.blockSize)) {
-          await writes.run(() => writeAll(fh, run.bytes, run.block * idx.blockSize));
-          written += run.bytes.length;
-          writeBehind.wrote(run.bytes.length);
+          const at = run.block * idx.blockSize;
+          // A new file reads as zeros where nothing was written: leave its zero pages unwritten, so
+          // a block holding 4 KiB of data stays 4 KiB on disk, as in the source.
+          const pieces = sparse ? nonZeroPieces(run.bytes, at) : [{ offset: 0, length: run.bytes.length }];
+          for (const piece of pieces) {
+            await writes.run(() => writeAll(fh, run.bytes.subarray(piece.offset, piece.offset + piece.length), at + piece.offset));
+            written += piece.length;
+            writeBehind.wrote(piece.length);
+          }
           meter.add(run.bytes.length);
         }
         // Written and not needed any more: free the decode buffer now rather than at the next GC.
@@ -123,6 +130,27 @@ function* contiguousRuns(chunks: readonly Delivered[], blockSize: number): Gener
     }
   }
   if (run) yield run;
+}
+
+/** File pages: the unit in which a file can have holes. */
+const SPARSE_PAGE = 4096;
+const ZERO_PAGE = Buffer.alloc(SPARSE_PAGE);
+
+/**
+ * The parts of `bytes` (which starts at file offset `at`, a multiple of SPARSE_PAGE) to write: all but
+ * its all-zero pages. Most data pages differ from zero in their first bytes, so the scan costs little.
+ */
+function nonZeroPieces(bytes: Buffer, at: number): { offset: number; length: number }[] {
+  const pieces: { offset: number; length: number }[] = [];
+  let start = -1;
+  for (let o = 0; o < bytes.length; o += SPARSE_PAGE) {
+    const end = Math.min(bytes.length, o + SPARSE_PAGE);
+    const zero = at % SPARSE_PAGE === 0 && end - o === SPARSE_PAGE && bytes[o] === 0 && bytes[end - 1] === 0 && bytes.subarray(o, end).equals(ZERO_PAGE);
+    if (!zero && start < 0) start = o;
+    if (zero && start >= 0) { pieces.push({ offset: start, length: o - start }); start = -1; }
+  }
+  if (start >= 0) pieces.push({ offset: start, length: bytes.length - start });
+  return pieces;
 }
 
 async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
