@@ -7,29 +7,20 @@ import { join } from 'node:path';
 import { Bank } from '../../src/bank/bank.ts';
 import { BackupSession } from '../../src/bank/backup-session.ts';
 import { indexKey, newIndexName, openIndex, sealIndex } from '../../src/bank/index-file.ts';
-import type { ObjectInfo, StorageBackend } from '../../src/core/storage-backend.ts';
 import { LocalBackend } from '../../src/storage/local/local-backend.ts';
+import { DelegatingBackend } from '../testkit/delegating-backend.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 const BLOCK = 64 * 1024;
 const secret = { passphrase: 'x' };
 
 /** Fault injection: before each read of an index object, `beforeRead` runs with its name (here: a GC rewrites it). */
-class HookBackend implements StorageBackend {
+class HookBackend extends DelegatingBackend {
   beforeRead: (name: string) => Promise<void> = () => Promise.resolve();
-  readonly #inner: StorageBackend;
-  constructor(inner: StorageBackend) { this.#inner = inner; }
-  get location(): string { return this.#inner.location; }
-  async get(key: string): Promise<Uint8Array> {
+  override async get(key: string): Promise<Uint8Array> {
     if (key.startsWith('index/')) await this.beforeRead(key.slice('index/'.length));
-    return this.#inner.get(key);
+    return this.inner.get(key);
   }
-  put(key: string, data: Uint8Array): Promise<void> { return this.#inner.put(key, data); }
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array> { return this.#inner.getRange(key, offset, length); }
-  head(key: string): Promise<ObjectInfo | undefined> { return this.#inner.head(key); }
-  list(prefix: string): AsyncIterable<ObjectInfo> { return this.#inner.list(prefix); }
-  delete(key: string): Promise<void> { return this.#inner.delete(key); }
-  close(): Promise<void> { return this.#inner.close(); }
 }
 
 test('loading the index while twenty index objects are rewritten one by one finds every chunk', async (t) => {

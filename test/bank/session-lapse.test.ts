@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Bank } from '../../src/bank/bank.ts';
 import { BackupSession } from '../../src/bank/backup-session.ts';
 import { isCairnError } from '../../src/core/errors.ts';
-import type { ObjectInfo, StorageBackend } from '../../src/core/storage-backend.ts';
 import { LocalBackend } from '../../src/storage/local/local-backend.ts';
+import { DelegatingBackend } from '../testkit/delegating-backend.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 const BLOCK = 64 * 1024;
@@ -20,28 +20,19 @@ const TIMING = { indexPartEntries: 8, heartbeatMs: 50, aliveMs: 2000 };
  * Fault injection: while `cut`, writes of session records fail, as on a host cut off from the bank;
  * with `hold`, the next one hangs until `release()` (a slow link, retries) and then lands.
  */
-class CutBackend implements StorageBackend {
+class CutBackend extends DelegatingBackend {
   cut = false;
   hold = false;
   release: () => void = () => undefined;
-  readonly #inner: StorageBackend;
-  constructor(inner: StorageBackend) { this.#inner = inner; }
-  get location(): string { return this.#inner.location; }
-  put(key: string, data: Uint8Array): Promise<void> {
-    if (!key.startsWith('sessions/')) return this.#inner.put(key, data);
+  override put(key: string, data: Uint8Array): Promise<void> {
+    if (!key.startsWith('sessions/')) return this.inner.put(key, data);
     if (this.cut) return Promise.reject(new Error('network unreachable'));
     if (this.hold) {
       this.hold = false;
-      return new Promise((resolve, reject) => { this.release = () => { this.#inner.put(key, data).then(resolve, reject); }; });
+      return new Promise((resolve, reject) => { this.release = () => { this.inner.put(key, data).then(resolve, reject); }; });
     }
-    return this.#inner.put(key, data);
+    return this.inner.put(key, data);
   }
-  get(key: string): Promise<Uint8Array> { return this.#inner.get(key); }
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array> { return this.#inner.getRange(key, offset, length); }
-  head(key: string): Promise<ObjectInfo | undefined> { return this.#inner.head(key); }
-  list(prefix: string): AsyncIterable<ObjectInfo> { return this.#inner.list(prefix); }
-  delete(key: string): Promise<void> { return this.#inner.delete(key); }
-  close(): Promise<void> { return this.#inner.close(); }
 }
 
 /** Stores blocks, lets the heartbeats lapse (or not), then stores more and commits: `finish` settles with that. */

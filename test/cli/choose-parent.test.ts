@@ -6,32 +6,23 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Bank } from '../../src/bank/bank.ts';
 import { chooseParent } from '../../src/cli/commands/backup.ts';
-import type { ObjectInfo, StorageBackend } from '../../src/core/storage-backend.ts';
 import { CodecPool } from '../../src/mover/codec-pool.ts';
 import { backupStream } from '../../src/mover/stream-backup.ts';
 import { LocalBackend } from '../../src/storage/local/local-backend.ts';
+import { DelegatingBackend } from '../testkit/delegating-backend.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 /** Fault injection: read number `at` of `victim`'s manifest finds it deleted, as a concurrent forget would. */
-class ForgetBackend implements StorageBackend {
+class ForgetBackend extends DelegatingBackend {
   victim = '';
   at = 1;
-  readonly #inner: StorageBackend;
-  constructor(inner: StorageBackend) { this.#inner = inner; }
-  get location(): string { return this.#inner.location; }
-  async get(key: string): Promise<Uint8Array> {
+  override async get(key: string): Promise<Uint8Array> {
     if (this.victim && key === `checkpoints/${this.victim}` && --this.at === 0) {
       this.victim = '';
-      await this.#inner.delete(key);
+      await this.inner.delete(key);
     }
-    return this.#inner.get(key);
+    return this.inner.get(key);
   }
-  put(key: string, data: Uint8Array): Promise<void> { return this.#inner.put(key, data); }
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array> { return this.#inner.getRange(key, offset, length); }
-  head(key: string): Promise<ObjectInfo | undefined> { return this.#inner.head(key); }
-  list(prefix: string): AsyncIterable<ObjectInfo> { return this.#inner.list(prefix); }
-  delete(key: string): Promise<void> { return this.#inner.delete(key); }
-  close(): Promise<void> { return this.#inner.close(); }
 }
 
 async function twoCheckpoints(t: Parameters<typeof tempDir>[0]): Promise<{ storage: ForgetBackend; bank: Bank; older: string; newer: string }> {
