@@ -118,13 +118,10 @@ export class Bank {
   async listCheckpoints(): Promise<CheckpointInfo[]> {
     const ids = await this.listCheckpointIds();
     const infos = await mapLimit(ids, 8, async (id) => {
-      try {
-        const { index: _index, ...info } = await this.readManifest(id);
-        return info;
-      } catch (err) {
-        if (isCairnError(err, 'not-found')) return undefined; // forgotten since the listing: it no longer exists
-        throw err;
-      }
+      const m = await this.findManifest(id);
+      if (!m) return undefined;
+      const { index: _index, ...info } = m;
+      return info;
     });
     return infos.filter((m) => m !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
@@ -138,6 +135,19 @@ export class Bank {
       throw err;
     }
     return openManifest(this.keys.dataKey, id, object);
+  }
+
+  /**
+   * A checkpoint that was listed, or undefined if it was forgotten since: between a listing and a
+   * read, a forget or prune may delete any manifest, and then it simply no longer exists.
+   */
+  async findManifest(id: string): Promise<Manifest | undefined> {
+    try {
+      return await this.readManifest(id);
+    } catch (err) {
+      if (isCairnError(err, 'not-found')) return undefined;
+      throw err;
+    }
   }
 
   /** Finds a checkpoint by its id or a unique prefix of it. */

@@ -91,11 +91,7 @@ export class ChunkIndex {
 
   /** Marks a chunk (GC's mark phase, without a second table); false if the index lacks it or it was marked. */
   mark(id: Uint8Array): boolean {
-    const at = this.#find(id) * W + 4;
-    const s = this.#slots;
-    if (s[at] === 0 || (s[at]! & MARK) !== 0) return false;
-    s[at] = (s[at]! | MARK) >>> 0;
-    return true;
+    return this.#setFlag(id, MARK);
   }
 
   isMarked(id: Uint8Array): boolean {
@@ -108,16 +104,21 @@ export class ChunkIndex {
    * its entries having been walked. False if the index lacks the id or it was recorded already.
    */
   markWalked(id: Uint8Array): boolean {
-    const at = this.#find(id) * W + 4;
-    const s = this.#slots;
-    if (s[at] === 0 || (s[at]! & WALKED) !== 0) return false;
-    s[at] = (s[at]! | WALKED) >>> 0;
-    return true;
+    return this.#setFlag(id, WALKED);
   }
 
   /** Every pack that holds at least one indexed chunk. */
   packIds(): string[] {
     return [...this.#packs];
+  }
+
+  /** Sets a flag bit of the id's slot; false if the index lacks the id or the bit was set. */
+  #setFlag(id: Uint8Array, flag: number): boolean {
+    const at = this.#find(id) * W + 4;
+    const s = this.#slots;
+    if (s[at] === 0 || (s[at]! & flag) !== 0) return false;
+    s[at] = (s[at]! | flag) >>> 0;
+    return true;
   }
 
   /** The last frame if the chunk belongs to it (its chunks come one after another), else a new one. */

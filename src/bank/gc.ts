@@ -80,11 +80,8 @@ async function collect(bank: Bank, options: GcOptions): Promise<GcReport> {
   const skipPage = (id: Buffer): boolean => index.has(id) && !index.markWalked(id);
   let checkpoints = 0;
   for (const id of manifestIds) {
-    // One manifest at a time: an image's page list grows with its size.
-    const m = await bank.readManifest(id).catch((err: unknown) => {
-      if (isCairnError(err, 'not-found')) return undefined; // forgotten meanwhile: nothing to keep for it
-      throw err;
-    });
+    // One manifest at a time: an image's page list grows with its size. One forgotten meanwhile needs nothing kept.
+    const m = await bank.findManifest(id);
     try {
       if (m) {
         checkpoints++;

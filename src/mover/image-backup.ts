@@ -156,7 +156,6 @@ function compatibleParent(parent: Manifest | null, bs: number, perPage: number):
   return idx;
 }
 
-
 /**
  * Classifies blocks page by page from the data and dirty extents (sorted, disjoint). Each page looks
  * up its first extent by binary search, so planning stays linear in pages plus extents.

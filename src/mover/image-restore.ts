@@ -76,7 +76,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           const at = run.block * idx.blockSize;
           // A new file reads as zeros where nothing was written: leave its zero pages unwritten, so
           // a block holding 4 KiB of data stays 4 KiB on disk, as in the source.
-          const pieces = sparse ? nonZeroPieces(run.bytes, at) : [{ offset: 0, length: run.bytes.length }];
+          const pieces = sparse ? nonZeroPieces(run.bytes) : [{ offset: 0, length: run.bytes.length }];
           for (const piece of pieces) {
             await writes.run(() => writeAll(fh, run.bytes.subarray(piece.offset, piece.offset + piece.length), at + piece.offset));
             written += piece.length;
@@ -137,15 +137,15 @@ const SPARSE_PAGE = 4096;
 const ZERO_PAGE = Buffer.alloc(SPARSE_PAGE);
 
 /**
- * The parts of `bytes` (which starts at file offset `at`, a multiple of SPARSE_PAGE) to write: all but
- * its all-zero pages. Most data pages differ from zero in their first bytes, so the scan costs little.
+ * The parts of `bytes` (which starts at a file offset that is a multiple of SPARSE_PAGE) to write: all
+ * but its all-zero pages. Most data pages differ from zero in their first bytes, so the scan costs little.
  */
-function nonZeroPieces(bytes: Buffer, at: number): { offset: number; length: number }[] {
+function nonZeroPieces(bytes: Buffer): { offset: number; length: number }[] {
   const pieces: { offset: number; length: number }[] = [];
   let start = -1;
   for (let o = 0; o < bytes.length; o += SPARSE_PAGE) {
     const end = Math.min(bytes.length, o + SPARSE_PAGE);
-    const zero = at % SPARSE_PAGE === 0 && end - o === SPARSE_PAGE && bytes[o] === 0 && bytes[end - 1] === 0 && bytes.subarray(o, end).equals(ZERO_PAGE);
+    const zero = end - o === SPARSE_PAGE && bytes[o] === 0 && bytes[end - 1] === 0 && bytes.subarray(o, end).equals(ZERO_PAGE);
     if (!zero && start < 0) start = o;
     if (zero && start >= 0) { pieces.push({ offset: start, length: o - start }); start = -1; }
   }

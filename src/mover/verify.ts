@@ -43,10 +43,7 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
   const checkpoints: CheckpointVerdict[] = [];
 
   for (const info of manifests) {
-    const m = 'index' in info ? info : await bank.readManifest(info.id).catch((err: unknown) => {
-      if (isCairnError(err, 'not-found')) return undefined; // forgotten since it was listed
-      throw err;
-    });
+    const m = 'index' in info ? info : await bank.findManifest(info.id); // undefined: forgotten since it was listed
     if (!m) continue;
     const verdict: CheckpointVerdict = { id: m.id, name: m.name, type: m.type, damaged: false, chunks: 0, problems: [] };
     const problem = (text: string): void => {

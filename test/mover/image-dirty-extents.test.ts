@@ -1,5 +1,5 @@
 // Incrementals fed with dirty extents (what changed-block tracking reports): only those blocks are read.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Bank } from '../../src/bank/bank.ts';
@@ -12,12 +12,16 @@ import { makeImage, readFile, sha256, writeAt } from '../testkit/files.ts';
 
 const MiB = 1 << 20, KiB = 1024;
 
-test('with dirty extents, an incremental reads just the dirty blocks and restores exactly', async (t) => {
+async function setup(t: TestContext, chunking: { imageBlockSize?: number } = {}): Promise<{ dir: string; bank: Bank; pool: CodecPool; src: string }> {
   const dir = await tempDir(t);
-  const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 } });
+  const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 }, chunking });
   const pool = new CodecPool(bank.keys, 2);
   t.after(() => pool.close());
-  const src = join(dir, 'disk.img');
+  return { dir, bank, pool, src: join(dir, 'disk.img') };
+}
+
+test('with dirty extents, an incremental reads just the dirty blocks and restores exactly', async (t) => {
+  const { dir, bank, pool, src } = await setup(t);
   await makeImage(src, 200 * MiB, [[0, 20 * MiB], [70 * MiB, 10 * MiB], [150 * MiB, 30 * MiB]]);
   const full = await backupImage(bank, pool, { path: src, name: 'd', parent: null });
   await writeAt(src, 5 * MiB + 100, Buffer.alloc(10, 1));             // inside one 64 KiB block
@@ -31,11 +35,7 @@ test('with dirty extents, an incremental reads just the dirty blocks and restore
 });
 
 test('scattered dirty blocks of one page share batches; each lands at its own place, reported-but-unchanged ones too', async (t) => {
-  const dir = await tempDir(t);
-  const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 } });
-  const pool = new CodecPool(bank.keys, 2);
-  t.after(() => pool.close());
-  const src = join(dir, 'disk.img');
+  const { dir, bank, pool, src } = await setup(t);
   const block = 64 * KiB;
   await makeImage(src, 4 * MiB + 3000, [[0, 4 * MiB + 3000]]); // 65 blocks, the last one short, one page
   const full = await backupImage(bank, pool, { path: src, name: 'd', parent: null });
@@ -58,11 +58,7 @@ test('scattered dirty blocks of one page share batches; each lands at its own pl
 // direct reads at such offsets fail with EINVAL, so the reader goes through the page cache.
 for (const blockSize of [6 * KiB, 512]) {
   test(`block size ${blockSize}: full and incremental with unaligned dirty extents restore exactly`, async (t) => {
-    const dir = await tempDir(t);
-    const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 }, chunking: { imageBlockSize: blockSize } });
-    const pool = new CodecPool(bank.keys, 2);
-    t.after(() => pool.close());
-    const src = join(dir, 'disk.img');
+    const { dir, bank, pool, src } = await setup(t, { imageBlockSize: blockSize });
     await makeImage(src, 5 * MiB + 1000, [[0, 3 * MiB], [4 * MiB, MiB + 1000]]);
     const full = await backupImage(bank, pool, { path: src, name: 'd', parent: null });
     const changes = Array.from({ length: 60 }, (_, i) => ({ offset: i * 77 * KiB + 300, length: 700 }));

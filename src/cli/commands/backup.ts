@@ -1,5 +1,5 @@
 /** cairn backup image | stream (| files, in files.ts) */
-import { CairnError, isCairnError } from '../../core/errors.ts';
+import { CairnError } from '../../core/errors.ts';
 import type { Bank } from '../../bank/bank.ts';
 import type { CheckpointType, Manifest } from '../../bank/manifest.ts';
 import { backupImage } from '../../mover/image-backup.ts';
@@ -37,15 +37,12 @@ export async function chooseParent(bank: Bank, opts: BackupOptions, type: Checkp
     if (m.type !== type) throw new CairnError('bad-input', `--parent ${m.id} is a ${m.type} checkpoint; a ${type} backup needs a ${type} parent`);
     return m;
   }
-  for (let attempt = 0; ; attempt++) {
+  // A newest one forgotten (or pruned) between the listing and the read gives way to the next newest.
+  for (;;) {
     const newest = (await bank.listCheckpoints()).filter((m) => m.name === opts.name && m.type === type).at(-1);
     if (!newest) return null;
-    try {
-      return await bank.readManifest(newest.id);
-    } catch (err) {
-      // Forgotten (or pruned) between the listing and the read: the next newest is the parent.
-      if (!isCairnError(err, 'not-found') || attempt >= 5) throw err;
-    }
+    const m = await bank.findManifest(newest.id);
+    if (m) return m;
   }
 }
 
