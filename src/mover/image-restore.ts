@@ -3,8 +3,7 @@
  * device (zero blocks are written, the device may hold old data). A file is written under a
  * temporary name and renamed when complete, so a failed restore never leaves a plausible-looking image.
  */
-import { open, rename, rm, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
@@ -14,8 +13,9 @@ import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
 import type { Manifest } from '../bank/manifest.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
+import { DirectWriter } from './direct-writer.ts';
 import { Limiter } from './limiter.ts';
-import { WriteBehind } from './write-behind.ts';
+import { describeSource } from './source-extents.ts';
 
 const WINDOW_PAGES = 8;
 
@@ -30,16 +30,18 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
   const existing = await stat(target).catch(() => undefined);
   const device = existing?.isBlockDevice() ?? false;
   if (existing && !device && !existing.isFile()) throw new CairnError('bad-input', `${target} exists and is neither a file nor a block device`);
+  if (device) {
+    const { size } = await describeSource(target);
+    if (size < idx.size) throw new CairnError('bad-input', `${target} holds ${size} bytes, the image ${idx.size}: restore to a device of at least ${idx.size} bytes, or to a file`);
+  }
   const path = device ? target : join(dirname(target), `.${basename(target)}.cairn-partial`);
-  const fh = await open(path, device ? 'r+' : 'w');
+  const out = await DirectWriter.open(path, device ? 'r+' : 'w');
   const meter = new ProgressMeter('restore', idx.size, onProgress);
   const limiter = new Limiter(pool.threads + 2);
   let written = 0;
-  const writeBehind = new WriteBehind(fh);
   try {
-    if (!device) await fh.truncate(idx.size);
+    if (!device) await out.truncate(idx.size);
     const index = await bank.loadIndex();
-    const writes = new Serial();
     const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
     const sparse = !device && idx.blockSize % SPARSE_PAGE === 0;
     let previous: Promise<void> = Promise.resolve();
@@ -50,7 +52,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         const entries = Math.min(idx.pageEntries, Math.ceil(idx.size / idx.blockSize) - first);
         const pageId = idx.pages[p];
         if (!pageId) {
-          if (zeroRun) await writeZeros(fh, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize), writeBehind);
+          if (zeroRun) await writeZeros(out, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
           meter.add(Math.min(idx.size - first * idx.blockSize, entries * idx.blockSize));
           continue;
         }
@@ -58,7 +60,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
         for (let i = 0; i < entries; i++) {
           if (isZeroId(page, i * 32)) {
             const at = (first + i) * idx.blockSize;
-            if (zeroRun) await writeZeros(fh, zeroRun, at, Math.min(idx.size, at + idx.blockSize), writeBehind);
+            if (zeroRun) await writeZeros(out, zeroRun, at, Math.min(idx.size, at + idx.blockSize));
             meter.add(Math.min(idx.blockSize, idx.size - at));
           } else {
             wants.push({ id: page.subarray(i * 32, i * 32 + 32), tag: first + i });
@@ -78,9 +80,8 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
           // a block holding 4 KiB of data stays 4 KiB on disk, as in the source.
           const pieces = sparse ? nonZeroPieces(run.bytes) : [{ offset: 0, length: run.bytes.length }];
           for (const piece of pieces) {
-            await writes.run(() => writeAll(fh, run.bytes.subarray(piece.offset, piece.offset + piece.length), at + piece.offset));
+            await out.write(run.bytes.subarray(piece.offset, piece.offset + piece.length), at + piece.offset);
             written += piece.length;
-            writeBehind.wrote(piece.length);
           }
           meter.add(run.bytes.length);
         }
@@ -94,16 +95,14 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     }
     await previous;
     await limiter.drain();
-    await writeBehind.idle();
-    await fh.sync();
-    await fh.close();
+    await out.sync();
+    await out.close();
     if (!device) await rename(path, target);
     meter.finish();
     return { restoredBytes: idx.size, writtenBytes: written };
   } catch (err) {
     await limiter.drain().catch(() => undefined); // no read or write of this restore may outlive it
-    await writeBehind.idle().catch(() => undefined);
-    await fh.close().catch(() => undefined);
+    await out.close().catch(() => undefined);
     if (!device) await rm(path, { force: true });
     throw err;
   }
@@ -153,28 +152,6 @@ function nonZeroPieces(bytes: Buffer): { offset: number; length: number }[] {
   return pieces;
 }
 
-async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
-async function writeZeros(fh: FileHandle, zeros: Buffer, from: number, to: number, writeBehind: WriteBehind): Promise<void> {
-  for (let at = from; at < to; at += zeros.length) {
-    const n = Math.min(zeros.length, to - at);
-    await writeAll(fh, zeros.subarray(0, n), at);
-    writeBehind.wrote(n);
-  }
-}
-
-/** Runs tasks one at a time: concurrent writes to one file only contend for its inode lock. */
-class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(task);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
+async function writeZeros(out: DirectWriter, zeros: Buffer, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += zeros.length) await out.write(zeros.subarray(0, Math.min(zeros.length, to - at)), at);
 }

@@ -1,8 +1,9 @@
 // Disk images through the CLI: what goes in comes back byte for byte, sparse, and incrementals cost what changed.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { tempDir } from '../testkit/temp-dir.ts';
 import { cairn, cairnOk } from '../testkit/cli.ts';
 import { allocated, makeImage, sha256, writeAt } from '../testkit/files.ts';
@@ -111,4 +112,30 @@ test('an image that grew or shrank between backups is backed up incrementally an
     await cairnOk(['restore', b.id, '--bank', bank, '--to', out]);
     assert.equal(await sha256(out), await sha256(src), `restore after resizing to ${size} differs`);
   }
+});
+
+test('restores onto a block device: every byte of the image, zeros over what the device held; a device too small is refused', async (t) => {
+  const dir = await tempDir(t);
+  const backing = join(dir, 'device.raw');
+  await writeFile(backing, Buffer.alloc(8 * MiB, 0xaa)); // old data everywhere: zero blocks must be written
+  const attached = spawnSync('losetup', ['--find', '--show', backing], { encoding: 'utf8' });
+  if (attached.status !== 0) return t.skip(`no loop device to restore onto (losetup: ${attached.stderr.trim()}); needs root and the loop module`);
+  const device = attached.stdout.trim();
+  t.after(() => { spawnSync('losetup', ['--detach', device]); });
+
+  // Not a multiple of the page: the device's last bytes are written through the page cache.
+  const size = 6 * MiB + 5000;
+  const { bank, backup, src } = await roundTrip(t, size, [[0, 4096], [MiB + 100, 70_000], [5 * MiB, MiB + 5000]]);
+  await cairnOk(['restore', backup.id, '--bank', bank, '--to', device]);
+  const onDevice = await readFile(device);
+  assert.ok(onDevice.subarray(0, size).equals(await readFile(src)), 'the device holds the image');
+  assert.ok(onDevice.subarray(size).equals(Buffer.alloc(8 * MiB - size, 0xaa)), 'nothing past the image was touched');
+
+  const big = join(dir, 'big.img');
+  await makeImage(big, 9 * MiB, [[0, 9 * MiB]]);
+  const tooBig = (await cairnOk(['backup', 'image', big, '--bank', bank, '--name', 'big', '--json'])).json<BackupJson>();
+  const refused = await cairn(['restore', tooBig.id, '--bank', bank, '--to', device]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /holds 8388608 bytes, the image 9437184: restore to a device of at least 9437184 bytes, or to a file/);
+  assert.ok((await readFile(device)).equals(onDevice), 'a refused restore changes nothing');
 });
