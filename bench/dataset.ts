@@ -2,12 +2,16 @@
 // the same (the directory name is the key, with a layout version to bump when the data set or
 // meta.json changes; meta.json is written last and marks the directory complete).
 //
-// image: a sparse ext4 image filled with real system files, and a copy with a scattered rewrite:
-// 2% of the image size in 64 KiB random-data writes at 64 KiB-aligned offsets spread uniformly
-// over the WHOLE image. Holes are deliberately included: a guest writes to blocks it never used
-// before as often as it rewrites old ones, and a hole turned into data is the case where a tool
-// that skips holes must notice new data. The rewrite ignores the file system (the image is not
-// fsck-clean afterwards); for a block-level backup that makes no difference.
+// image: a sparse ext4 image filled with real system files, and two copies with a scattered rewrite:
+// 2% of the image size in 64 KiB writes at 64 KiB-aligned offsets spread uniformly over the WHOLE
+// image, the same offsets in both. One copy gets random (incompressible) data, the worst case for a
+// block-level tool: what changed cannot be stored in less than its size. The other gets real file
+// contents (taken from the staged files at offsets off the page grid, so no rewritten block equals
+// a block of the image, and never a mostly-zero piece), which compress as a guest's writes usually do.
+// Holes are deliberately included: a guest writes to blocks it never used before as often as it
+// rewrites old ones, and a hole turned into data is the case where a tool that skips holes must
+// notice new data. The rewrite ignores the file system (the image is not fsck-clean afterwards); for
+// a block-level backup that makes no difference.
 // files: a tree of real files and a plan that changes 1% of them (see tree-changes.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -20,11 +24,18 @@ import { applyTreeChanges, listFiles, planTreeChanges } from './tree-changes.ts'
 
 export interface ImageSet {
   base: string;
-  modified: string;
   logicalBytes: number;
   allocatedBytes: number;
-  modifiedAllocatedBytes: number;
   staged: { files: number; bytes: number; sources: string[] };
+  /** The base after the random-data rewrite, and after the real-data one. */
+  variants: Record<RewriteKind, ImageVariant>;
+}
+
+export type RewriteKind = 'random' | 'real';
+
+export interface ImageVariant {
+  modified: string;
+  modifiedAllocatedBytes: number;
   rewrite: RewriteStats;
 }
 
@@ -52,7 +63,7 @@ export interface TreeSet {
 const imageSources = ['/usr/bin', '/usr/share', '/var/lib', '/usr/lib'];
 const blockBytes = 64 * 1024;
 const rewriteFraction = 0.02;
-const layout = 'v2';
+const layout = 'v3';
 
 export async function imageSet(cacheDir: string, logicalBytes: number, dataBytes: number, seed: string): Promise<ImageSet> {
   const dir = join(cacheDir, `image-${layout}-${logicalBytes}-${dataBytes}-${seed}`);
@@ -61,27 +72,68 @@ export async function imageSet(cacheDir: string, logicalBytes: number, dataBytes
   await rm(dir, { recursive: true, force: true });
   const staging = join(dir, 'staging');
   const base = join(dir, 'base.img');
-  const modified = join(dir, 'modified.img');
   console.error(`dataset: staging ${mb(dataBytes)} MB of ${imageSources.join(', ')}`);
   const staged = await copyCapped(imageSources, staging, dataBytes);
   console.error(`dataset: mkfs.ext4 on a ${mb(logicalBytes)} MB image`);
   await run('truncate', ['-s', String(logicalBytes), base]);
   await run('mkfs.ext4', ['-q', '-F', '-d', staging, base]);
+  const blocks = Math.round((logicalBytes * rewriteFraction) / blockBytes);
+  const realPool = await readPool(staging, Math.min(staged.bytes, blocks * blockBytes * 2));
   await rm(staging, { recursive: true });
-  await run('cp', ['--sparse=always', base, modified]);
-  const rewrite = await rewriteScattered(modified, logicalBytes, seed);
+  const contents: Record<RewriteKind, (block: number) => Buffer> = {
+    random: (block) => seededBytes(`${seed}:block:${block}`, blockBytes),
+    real: realPieces(realPool, seed),
+  };
+  const variants = {} as Record<RewriteKind, ImageVariant>;
+  for (const kind of ['random', 'real'] as const) {
+    const modified = join(dir, kind === 'random' ? 'modified.img' : 'modified-real.img');
+    await run('cp', ['--sparse=always', base, modified]);
+    const rewrite = await rewriteScattered(modified, logicalBytes, blocks, seed, contents[kind]);
+    variants[kind] = { modified, modifiedAllocatedBytes: (await diskUsage(modified)).allocated, rewrite };
+  }
   const set: ImageSet = {
-    base, modified, logicalBytes, allocatedBytes: (await diskUsage(base)).allocated,
-    modifiedAllocatedBytes: (await diskUsage(modified)).allocated,
-    staged: { ...staged, sources: imageSources }, rewrite,
+    base, logicalBytes, allocatedBytes: (await diskUsage(base)).allocated,
+    staged: { ...staged, sources: imageSources }, variants,
   };
   await writeMeta(dir, set);
   return set;
 }
 
-async function rewriteScattered(file: string, logicalBytes: number, seed: string): Promise<RewriteStats> {
+/** Up to `budget` bytes of the staged files, concatenated in sorted order. */
+async function readPool(staging: string, budget: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  for (const file of await listFiles(staging)) {
+    if (bytes >= budget) break;
+    const data = await readFile(join(staging, file.path));
+    parts.push(data);
+    bytes += data.length;
+  }
+  return Buffer.concat(parts).subarray(0, budget);
+}
+
+/**
+ * 64 KiB pieces of real data from the pool, one per rewritten block, chosen by the seed: at offsets
+ * off the 4 KiB grid (files lie on it in the image, so a piece never equals an image block), and
+ * never a piece that is more than half zeros (the rewrite is meant to change data, not punch holes).
+ */
+function realPieces(pool: Buffer, seed: string): (block: number) => Buffer {
+  if (pool.length < 2 * blockBytes) throw new Error(`only ${pool.length} bytes of staged files to rewrite blocks with`);
+  return (block) => {
+    const random = seededRandom(`${seed}:real:${block}`);
+    for (;;) {
+      let offset = Math.floor(random() * (pool.length - blockBytes - 1));
+      if (offset % 4096 === 0) offset++;
+      const piece = pool.subarray(offset, offset + blockBytes);
+      let zeros = 0;
+      for (let i = 0; i < piece.length; i += 64) if (piece[i] === 0) zeros++;
+      if (zeros < piece.length / 64 / 2) return Buffer.from(piece);
+    }
+  };
+}
+
+async function rewriteScattered(file: string, logicalBytes: number, blocks: number, seed: string, content: (block: number) => Buffer): Promise<RewriteStats> {
   const totalBlocks = Math.floor(logicalBytes / blockBytes);
-  const blocks = Math.round((logicalBytes * rewriteFraction) / blockBytes);
   const random = seededRandom(`${seed}:offsets`);
   const chosen = new Set<number>();
   while (chosen.size < blocks) chosen.add(Math.floor(random() * totalBlocks));
@@ -92,7 +144,7 @@ async function rewriteScattered(file: string, logicalBytes: number, seed: string
     for (const block of [...chosen].sort((a, b) => a - b)) {
       const position = block * blockBytes;
       await handle.read(old, 0, blockBytes, position);
-      const fresh = seededBytes(`${seed}:block:${block}`, blockBytes);
+      const fresh = content(block);
       let zero = true;
       for (let i = 0; i < blockBytes; i++) {
         if (old[i] !== 0) zero = false;

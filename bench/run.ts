@@ -7,7 +7,6 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cairn } from './cairn.ts';
-import type { ImageSet } from './dataset.ts';
 import { imageSet, treeSet } from './dataset.ts';
 import { dropCaches, run } from './measure.ts';
 import type { BenchOptions } from './options.ts';
@@ -36,8 +35,8 @@ async function main(): Promise<number> {
   const results: Record<string, ScenarioResult> = {};
   for (const subject of subjects) {
     for (const tool of tools) {
-      console.error(`bench: ${tool.name} on ${subject.kind}`);
-      results[`${tool.name}/${subject.kind}`] = await runScenario(tool, subject, join(options.workDir, tool.name, subject.kind), cold, options.keep)
+      console.error(`bench: ${tool.name} on ${subject.name}`);
+      results[`${tool.name}/${subject.name}`] = await runScenario(tool, subject, join(options.workDir, tool.name, subject.name), cold, options.keep)
         .catch((err: unknown) => crashed(tool, subject, err));
     }
   }
@@ -53,7 +52,8 @@ async function main(): Promise<number> {
 async function buildSubjects(options: BenchOptions): Promise<Subject[]> {
   const subjects: Subject[] = [];
   if (options.data.includes('image')) {
-    subjects.push(imageSubject(await imageSet(options.cacheDir, options.imageBytes, options.imageDataBytes, options.seed)));
+    const set = await imageSet(options.cacheDir, options.imageBytes, options.imageDataBytes, options.seed);
+    subjects.push(imageSubject(set, 'random'), imageSubject(set, 'real'));
   }
   if (options.data.includes('files')) subjects.push(treeSubject(await treeSet(options.cacheDir, options.treeBytes, options.seed)));
   return subjects;
@@ -71,7 +71,7 @@ function makeTools(options: BenchOptions): BenchTool[] {
 /** A harness bug or a failed helper step must not lose the other tools' results. */
 function crashed(tool: BenchTool, subject: Subject, err: unknown): ScenarioResult {
   const error = `harness: ${err instanceof Error ? err.message : String(err)}`;
-  return { rows: (['full', 'incremental', 'restore'] as const).map((phase) => ({ data: subject.kind, tool: tool.name, phase, ok: false, bytes: 0, note: '', error })) };
+  return { rows: (['full', 'incremental', 'restore'] as const).map((phase) => ({ data: subject.name, tool: tool.name, phase, ok: false, bytes: 0, note: '', error })) };
 }
 
 async function describeHost(workDir: string, cold: boolean): Promise<Record<string, string>> {
@@ -89,24 +89,25 @@ function printReport(host: Record<string, string>, versions: Record<string, stri
   for (const [key, value] of Object.entries(host)) console.log(`${key}: ${value}`);
   for (const tool of tools) console.log(`${tool.name}: ${versions[tool.name]}\n  ${tool.settings}`);
   for (const subject of subjects) {
-    console.log(`data ${subject.kind}: ${mb(subject.fullBytes)} MB logical, ${mb(subject.changedBytes)} MB changed before the incremental`);
+    console.log(`data ${subject.name}: ${mb(subject.fullBytes)} MB logical, ${mb(subject.changedBytes)} MB changed before the incremental (${subject.changeNote})`);
   }
   console.log(`\n${formatTable(rows)}`);
-  console.log('MB = 10^6 bytes. time = wall time of the command; +sync = a sync right after it (write-back the tool left behind).');
+  console.log('MB = 10^6 bytes. time = wall time of the command; +sync = a sync right after it (write-back the tool left behind);');
+  console.log('+sync/restic compares time + sync: until the data is on disk.');
   console.log('MB/s = logical source size (holes included) / time. repo = du -sb of the repository.\n');
   for (const subject of subjects) {
     for (const tool of tools) {
-      const result = results[`${tool.name}/${subject.kind}`];
+      const result = results[`${tool.name}/${subject.name}`];
       const files = result?.repoFiles;
-      if (files !== undefined) console.log(`${tool.name} ${subject.kind}: ${(files / (subject.fullBytes / gib)).toFixed(0)} repository files per GiB of source (${files} files)`);
+      if (files !== undefined) console.log(`${tool.name} ${subject.name}: ${(files / (subject.fullBytes / gib)).toFixed(0)} repository files per GiB of source (${files} files)`);
       const restored = result?.restoredAllocatedBytes;
-      if (restored !== undefined && subject.kind === 'image') {
-        const expected = (subject.dataset as ImageSet).modifiedAllocatedBytes;
-        console.log(`${tool.name} ${subject.kind}: restored file has ${mb(restored)} MB allocated (the source ${mb(expected)} MB)`);
+      const expected = subject.modifiedAllocatedBytes;
+      if (restored !== undefined && expected !== undefined) {
+        console.log(`${tool.name} ${subject.name}: restored file has ${mb(restored)} MB allocated (the source ${mb(expected)} MB)`);
       }
       const report = result?.rows.find((row) => row.phase === 'incremental')?.report;
       if (report) {
-        console.log(`${tool.name} ${subject.kind} incremental: read amplification ${(report.readBytes / subject.changedBytes).toFixed(1)}, ` +
+        console.log(`${tool.name} ${subject.name} incremental: read amplification ${(report.readBytes / subject.changedBytes).toFixed(1)}, ` +
           `write amplification ${(report.writtenBytes / subject.changedBytes).toFixed(2)} (bytes read / written per changed byte)`);
       }
     }

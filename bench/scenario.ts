@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listCheckpoints } from './cairn.ts';
-import type { ImageSet, TreeSet } from './dataset.ts';
+import type { ImageSet, RewriteKind, TreeSet } from './dataset.ts';
 import type { CommandResult } from './measure.ts';
 import { countFiles, diskUsage, dropCaches, run } from './measure.ts';
 import type { BackupRun, BenchTool, CairnReport, DataKind, Phase } from './tool.ts';
@@ -13,7 +13,10 @@ import { applyTreeChanges } from './tree-changes.ts';
 
 /** A data set as the scenario sees it: how to lay it down, change it and check a restore. */
 export interface Subject {
+  /** What the tools back up. */
   kind: DataKind;
+  /** The data set's name in the table: the kind, and which change for images. */
+  name: string;
   /** The data set's description, for the results file. */
   dataset: ImageSet | TreeSet;
   entry: string;
@@ -21,6 +24,10 @@ export interface Subject {
   modifiedBytes: number;
   /** Bytes whose content changed between full and incremental (amplification denominator). */
   changedBytes: number;
+  /** How the data changed before the incremental, for the report. */
+  changeNote: string;
+  /** Images: what the modified image allocates, to compare a restore's sparseness with. */
+  modifiedAllocatedBytes?: number;
   place(path: string): Promise<void>;
   change(path: string): Promise<void>;
   /** Undefined when `restored` equals the expected data, else what differs. */
@@ -28,7 +35,7 @@ export interface Subject {
 }
 
 export interface Row {
-  data: DataKind;
+  data: string;
   tool: string;
   phase: Phase;
   ok: boolean;
@@ -55,21 +62,23 @@ export interface ScenarioResult {
   checkpoints?: unknown;
 }
 
-export function imageSubject(set: ImageSet): Subject {
+export function imageSubject(set: ImageSet, rewrite: RewriteKind): Subject {
+  const variant = set.variants[rewrite];
   return {
-    kind: 'image', dataset: set, entry: 'disk.img', fullBytes: set.logicalBytes, modifiedBytes: set.logicalBytes,
-    changedBytes: set.rewrite.changedBytes,
+    kind: 'image', name: rewrite === 'random' ? 'image' : `image-${rewrite}`, dataset: set, entry: 'disk.img',
+    fullBytes: set.logicalBytes, modifiedBytes: set.logicalBytes, changedBytes: variant.rewrite.changedBytes,
+    changeNote: `scattered 64 KiB blocks of ${rewrite === 'random' ? 'random data' : 'real file data'}`, modifiedAllocatedBytes: variant.modifiedAllocatedBytes,
     place: async (path) => void (await run('cp', ['--sparse=always', set.base, path])),
     // cp onto the existing file keeps its inode and path, as a disk that was written to would.
-    change: async (path) => void (await run('cp', ['--sparse=always', set.modified, path])),
-    verify: (restored) => differs('cmp', [set.modified, restored]),
+    change: async (path) => void (await run('cp', ['--sparse=always', variant.modified, path])),
+    verify: (restored) => differs('cmp', [variant.modified, restored]),
   };
 }
 
 export function treeSubject(set: TreeSet): Subject {
   return {
-    kind: 'files', dataset: set, entry: 'tree', fullBytes: set.bytes, modifiedBytes: set.modifiedBytes,
-    changedBytes: set.plan.changedBytes,
+    kind: 'files', name: 'files', dataset: set, entry: 'tree', fullBytes: set.bytes, modifiedBytes: set.modifiedBytes,
+    changedBytes: set.plan.changedBytes, changeNote: '1% of the files rewritten in part or touched, 10 added, 10 deleted',
     place: async (path) => void (await run('cp', ['-a', set.base, path])),
     change: (path) => applyTreeChanges(path, set.plan),
     // Contents and symlink targets; ownership, modes and times are not compared.
@@ -100,7 +109,7 @@ export async function runScenario(tool: BenchTool, subject: Subject, dir: string
   await mkdir(out, { recursive: true });
   await subject.place(source);
   const result: ScenarioResult = { rows: [] };
-  const base = { data: subject.kind, tool: tool.name };
+  const base = { data: subject.name, tool: tool.name };
   const init = await tool.init(repo);
   if (!init.ok) {
     const error = `init failed: ${init.error}`;
@@ -133,7 +142,7 @@ export async function runScenario(tool: BenchTool, subject: Subject, dir: string
 }
 
 async function restore(tool: BenchTool, subject: Subject, repo: string, out: string, ref: string | undefined, cold: boolean, result: ScenarioResult): Promise<Row> {
-  const row = { data: subject.kind, tool: tool.name, phase: 'restore' as const, bytes: subject.modifiedBytes };
+  const row = { data: subject.name, tool: tool.name, phase: 'restore' as const, bytes: subject.modifiedBytes };
   if (ref === undefined) return { ...row, ok: false, note: '', error: 'nothing to restore: the incremental backup failed' };
   await settle(cold, repo);
   const done = await tool.restore(repo, ref, out, subject.entry, subject.kind);

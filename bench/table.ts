@@ -1,8 +1,10 @@
 // The printed results: one row per tool and phase, with ratios to restic for the same data and
-// phase (restic is the reference because it is the most used peer). MB = 10^6 bytes.
+// phase (restic is the reference because it is the most used peer). MB = 10^6 bytes. Times are
+// compared twice: as the command's wall time, and with the sync after it, because a restore that
+// returns before its data is written back (restic's) is not finished, and one that fsyncs (Cairn's) pays inside its time.
 import type { Row } from './scenario.ts';
 
-const headers = ['data', 'tool', 'phase', 'time s', '+sync s', 'MB/s', 'peak RSS MB', 'repo MB after', 'added MB', 'time/restic', 'repo/restic', 'note'];
+const headers = ['data', 'tool', 'phase', 'time s', '+sync s', 'MB/s', 'peak RSS MB', 'repo MB after', 'added MB', 'time/restic', '+sync/restic', 'repo/restic', 'note'];
 
 export function formatTable(rows: Row[]): string {
   const cells = rows.map((row) => {
@@ -16,6 +18,7 @@ export function formatTable(rows: Row[]): string {
       fixed(mb(row.repoBytes), 1),
       fixed(mb(row.addedBytes), 1),
       ratio(row.ok, row.seconds, restic?.ok, restic?.seconds),
+      ratio(row.ok, durable(row), restic?.ok, restic && durable(restic)),
       ratio(row.ok, row.repoBytes, restic?.ok, restic?.repoBytes),
       row.error === undefined ? row.note : `FAILED: ${row.error.slice(0, 70)}`,
     ];
@@ -29,6 +32,11 @@ export function formatTable(rows: Row[]): string {
 function ratio(ok: boolean, value: number | undefined, referenceOk: boolean | undefined, reference: number | undefined): string {
   if (!ok || !referenceOk || value === undefined || !reference) return '';
   return `${(value / reference).toFixed(2)}x`;
+}
+
+/** Until the work is on disk: the command and the write-back it left behind. */
+function durable(row: Row): number | undefined {
+  return row.seconds === undefined ? undefined : row.seconds + (row.syncSeconds ?? 0);
 }
 
 function mb(bytes: number | undefined): number | undefined {
