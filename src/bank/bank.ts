@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CairnError, isCairnError, isNotFound } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 import type { StorageBackend } from '../core/storage-backend.ts';
 import { ChunkIndex } from './chunk-index.ts';
 import { checkChunk, chunkId } from './chunk-codec.ts';
@@ -170,9 +171,12 @@ export class Bank {
     let index = new ChunkIndex();
     await this.eachIndexObject(
       (bytes) => { index = new ChunkIndex(bytes / INDEX_BYTES_PER_ENTRY); },
-      (name, object) => forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, frameRaw) => {
-        if (!condemned.has(packId)) index.add(id, packId, offset, length, frameRaw);
-      }),
+      (name, object) => {
+        forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, frameRaw) => {
+          if (!condemned.has(packId)) index.add(id, packId, offset, length, frameRaw);
+        });
+        freeNow(object);
+      },
     );
     return index;
   }

@@ -102,7 +102,10 @@ const MAX_METADATA_BYTES = 1 << 30;
 
 export function openDecompressed(key: Uint8Array, context: Uint8Array, envelope: Uint8Array, what: string): Buffer {
   const { plaintext, flags } = open(key, context, envelope, what);
-  return flags & FLAG_ZSTD ? decompress(plaintext, MAX_METADATA_BYTES, what) : plaintext;
+  if (!(flags & FLAG_ZSTD)) return plaintext;
+  const inflated = decompress(plaintext, MAX_METADATA_BYTES, what);
+  freeNow(plaintext); // megabytes per index object: opening a large bank would otherwise pile them up until a GC
+  return inflated;
 }
 
 export function contextOf(text: string): Buffer {

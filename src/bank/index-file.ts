@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
 import { PACK_ENTRY_BYTES } from './pack-format.ts';
 
@@ -63,6 +64,7 @@ export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uin
     }
     o = end;
   }
+  freeNow(buf); // see the function's comment: nothing may keep the ids
 }
 
 export function openIndex(dataKey: Uint8Array, name: string, object: Uint8Array): IndexedPack[] {
