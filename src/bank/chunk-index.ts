@@ -2,9 +2,9 @@
  * The in-memory map from chunk id to the frame that holds it, for dedup and reads.
  * An open-addressing table in typed arrays instead of several hundred bytes per chunk for a Map of
  * strings. A slot holds the id's first 16 bytes and the number of its frame, 20 bytes, at a load factor
- * of up to 0.85; the frame's location (pack, offset, length, raw bytes) is kept once per frame, 16
+ * of up to 0.92; the frame's location (pack, offset, length, raw bytes) is kept once per frame, 16
  * bytes shared by its chunks. A full image backup puts sixteen 64 KiB blocks in a frame, so a chunk
- * costs ~24.5 bytes (bench/index-memory.ts), and 1 TiB of them ~410 MB; a frame of one chunk costs 40.
+ * costs ~23 bytes (26 measured by bench/index-memory.ts), and 1 TiB of them ~390 MB; a frame of one chunk costs 38.
  * Callers that know roughly how many chunks come say so, and the table fills without doubling.
  *
  * Ids are keyed HMACs, uniformly distributed: their first bytes are a good hash, and 128 of their
@@ -31,9 +31,12 @@ const WALKED = 0x4000_0000;
 const FLAGS = MARK | WALKED;
 /** Frame numbers + 1 stay below the flag bits: a billion frames, a table of tens of GB. */
 const MAX_FRAMES = WALKED - 1;
-// 0.85 rather than 0.75: 11% less memory (bench/index-memory.ts, 5 M chunks: 45.5 -> 40.5 bytes each
-// with 32-byte slots) and no slower to look up absent ids (248 ms per million either way; 0.9 took 9% longer).
-const LOAD = 0.85;
+// A table sized up front from the index objects' size is filled to a little less than this (the estimate
+// counts 32 bytes per entry, an entry takes more). Measured by bench/index-memory.ts (5 M chunks, 20-byte
+// slots, alternating runs): 0.85 27.7 bytes per chunk and 354-370 ms per million lookups of absent ids,
+// 0.9 26.0-26.4 and 363-383 ms, 0.92 25.9 and 366 ms, 0.95 24.9 and 523 ms (long probe runs begin).
+// 0.92: opening a bank of 1 TiB of 64 KiB blocks 539 -> 508 MB (bench/large-bank.ts).
+const LOAD = 0.92;
 /** Bytes per chunk of a table sized up front whose frames hold `perFrame` chunks (benchmarks project memory with it). */
 export const tableBytesPerChunk = (perFrame: number): number => (W * 4) / LOAD + (F * 4) / perFrame;
 
