@@ -1,15 +1,9 @@
 /** cairn restore <checkpoint> --to <path> */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
-import type { ProgressListener } from '../../core/progress.ts';
-import type { Bank } from '../../bank/bank.ts';
-import type { Manifest } from '../../bank/manifest.ts';
-import type { CodecPool } from '../../mover/codec-pool.ts';
 import { restoreImage } from '../../mover/image-restore.ts';
-import { restoreStream } from '../../mover/stream-restore.ts';
+import { restoreStream, restoreStreamToFile } from '../../mover/stream-restore.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
 import { withBankAndPool } from '../with-bank.ts';
@@ -51,24 +45,4 @@ async function checkTargetDirectory(to: string): Promise<void> {
   const parent = dirname(resolve(to));
   const st = await stat(parent).catch(() => undefined);
   if (!st?.isDirectory()) throw new CairnError('bad-input', `cannot restore to ${to}: the directory ${parent} does not exist; create it first`);
-}
-
-/** Writes under a temporary name and renames when complete: a failed restore leaves no plausible file. */
-async function restoreStreamToFile(bank: Bank, pool: CodecPool, m: Manifest, target: string, listener?: ProgressListener): Promise<number> {
-  const partial = join(dirname(target), `.${basename(target)}.cairn-partial`);
-  const out = createWriteStream(partial, { flags: 'w' });
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  failed.catch(() => undefined);
-  try {
-    await Promise.race([once(out, 'open'), failed]);
-    const n = await restoreStream(bank, pool, m, out, listener);
-    out.end();
-    await once(out, 'finish');
-    await rename(partial, target);
-    return n;
-  } catch (err) {
-    out.destroy();
-    await rm(partial, { force: true });
-    throw err;
-  }
 }
