@@ -13,6 +13,7 @@ import { ContentPrefetcher } from './content-prefetcher.ts';
 import { readEntries } from './dynamic-index-reader.ts';
 import { Limiter } from './limiter.ts';
 import { createTreeWriter, selectEntries, type RestoreWarning } from './files/restore-tree.ts';
+import { syncFileSystem } from './files/sync-file-system.ts';
 
 const SMALL_FILE = 1 << 20;
 const LOOKAHEAD_ENTRIES = 1024;
@@ -77,6 +78,7 @@ export async function restoreFiles(bank: Bank, pool: CodecPool, m: Manifest, tar
   }
   while (queue.length > 0) await writeHead();
   const summary = await writer.finish();
+  await syncFileSystem(target);
   meter.finish();
   if (unmatched.length > 0) {
     throw new CairnError('not-found', `no such path in checkpoint ${m.id}: ${unmatched.map((u) => u.toString('utf8')).join(', ')} ('cairn ls ${m.id}' lists the paths)`);

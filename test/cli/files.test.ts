@@ -210,3 +210,18 @@ test('--exclude leaves out matching files and whole directories', async (t) => {
   const out = await restore(s, id, 'restored');
   assert.deepEqual(paths(await snapshotTree(out)), kept.map((p) => p.replace(/\/$/, '')));
 });
+
+test('a tree restore ends by making its files durable, and fails loudly when it cannot', async (t) => {
+  const dir = await tempDir(t);
+  const bank = join(dir, 'bank'), src = join(dir, 'src');
+  await mkdir(src);
+  await writeFile(join(src, 'letter.txt'), 'to be kept\n');
+  await cairnOk(['bank', 'init', bank]);
+  const { id } = (await cairnOk(['backup', 'files', src, '--bank', bank, '--name', 'small', '--json'])).json<BackupJson>();
+  await cairnOk(['restore', id, '--bank', bank, '--to', join(dir, 'ok')]);
+  assert.equal(await readFile(join(dir, 'ok', 'letter.txt'), 'utf8'), 'to be kept\n');
+  // Without coreutils' sync on PATH the write-back cannot be asked for: no success may be reported.
+  const r = await cairn(['restore', id, '--bank', bank, '--to', join(dir, 'unsynced')], { env: { PATH: join(dir, 'empty-path') } });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cannot make the restored files under .*unsynced durable: the sync command \(coreutils\) is not on PATH/);
+});
