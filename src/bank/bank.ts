@@ -27,6 +27,8 @@ import { packKey } from './pack-format.ts';
 const META_LEVEL = 3;
 /** Bytes an index entry takes in an index object, compressed and sealed (measured: 32.5): sizes the chunk table. */
 const INDEX_BYTES_PER_ENTRY = 32;
+/** Index entries that go into the chunk table together (ChunkIndex.addMany): as many as a backup puts in one index object. */
+const INDEX_BATCH = 1 << 16;
 
 export class Bank {
   readonly storage: StorageBackend;
@@ -169,15 +171,22 @@ export class Bank {
     const condemned = new Set<string>();
     if (options.forWriting) for (const r of await listCondemned(this.storage, this.keys.dataKey)) for (const p of r.packs) condemned.add(p);
     let index = new ChunkIndex();
+    // An index object's entries, gathered to go into the table in address order (ChunkIndex.addMany).
+    const ids = new Uint32Array(4 * INDEX_BATCH), frames = new Uint32Array(INDEX_BATCH);
+    let n = 0;
     await this.eachIndexObject(
       (bytes) => { index = new ChunkIndex(bytes / INDEX_BYTES_PER_ENTRY); },
       (name, object) => {
-        forEachIndexEntry(this.keys.dataKey, name, object, (packId, id, offset, length, frameRaw) => {
-          if (!condemned.has(packId)) index.add(id, packId, offset, length, frameRaw);
+        forEachIndexEntry(this.keys.dataKey, name, object, (packId, entries, at, offset, length, frameRaw) => {
+          if (condemned.has(packId)) return;
+          if (n === frames.length) { index.addMany(ids, frames, n); n = 0; }
+          for (let w = 0; w < 4; w++) ids[4 * n + w] = entries.readUInt32LE(at + 4 * w);
+          frames[n++] = index.frameOf(packId, offset, length, frameRaw);
         });
         freeNow(object);
       },
     );
+    index.addMany(ids, frames, n);
     return index;
   }
 

@@ -48,6 +48,8 @@ export class ChunkIndex {
   #frameCount = 0;
   readonly #packs: string[] = [];
   readonly #packOrdinals = new Map<string, number>();
+  readonly #sortCounts = new Uint32Array(1 << 16);
+  #order = new Uint32Array(0);
 
   /** `expected`: how many chunks will be added, if known (an estimate is fine: the table grows past it). */
   constructor(expected = 0) {
@@ -79,6 +81,47 @@ export class ChunkIndex {
     s[at + 4] = this.#frameOf(packId, offset, length, frameRaw) + 1;
     this.#size++;
     return true;
+  }
+
+  /**
+   * Adds the entries of an index object at once: `ids` holds their first 16 bytes as four
+   * little-endian words each, `frames` the frame each belongs to (from frameOf, called in the
+   * object's order). They go into the table in the order of their home slots, so loading a large
+   * bank walks its table from low addresses to high instead of jumping at random: each insert then
+   * finds its page mapped and its cache lines near, where a random one costs a TLB miss and a cache
+   * miss (measured on a 1 TiB bank: ~580 ns per entry at random). Returns how many were new. An id
+   * already present keeps its first location, as with add(); a frame none of whose ids was new stays
+   * in the frame list unused (16 bytes; only overlapping index objects have such duplicates).
+   */
+  addMany(ids: Uint32Array, frames: Uint32Array, count: number): number {
+    while (this.#size + count > this.#cap * LOAD) this.#grow();
+    // Home slots grow with the id's first word: a counting sort on its top 16 bits orders them.
+    const counts = this.#sortCounts.fill(0);
+    for (let i = 0; i < count; i++) counts[ids[i * 4]! >>> 16]!++;
+    let sum = 0;
+    for (let b = 0; b < counts.length; b++) { const c = counts[b]!; counts[b] = sum; sum += c; }
+    const order = this.#order.length >= count ? this.#order : (this.#order = new Uint32Array(count));
+    for (let i = 0; i < count; i++) order[counts[ids[i * 4]! >>> 16]!++] = i;
+    const s = this.#slots;
+    let added = 0;
+    for (let k = 0; k < count; k++) {
+      const i = order[k]! * 4;
+      const at = this.#findWords(ids[i]!, ids[i + 1]!, ids[i + 2]!, ids[i + 3]!) * W;
+      if (s[at + 4] !== 0) continue;
+      s[at] = ids[i]!;
+      s[at + 1] = ids[i + 1]!;
+      s[at + 2] = ids[i + 2]!;
+      s[at + 3] = ids[i + 3]!;
+      s[at + 4] = frames[order[k]!]! + 1;
+      added++;
+    }
+    this.#size += added;
+    return added;
+  }
+
+  /** The number of the frame at this place, for addMany: a new one unless it is the last one added. */
+  frameOf(packId: string, offset: number, length: number, frameRaw: number): number {
+    return this.#frameOf(packId, offset, length, frameRaw);
   }
 
   has(id: Uint8Array): boolean {

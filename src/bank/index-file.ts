@@ -37,12 +37,12 @@ export function sealIndex(dataKey: Uint8Array, name: string, packs: readonly Ind
 }
 
 /**
- * Calls `add` for every entry without building objects: loading a large bank's index this way costs
- * the compact table only (`id` is a view into a buffer that is reused: copy it to keep it).
- * `stored` is the entry's share of its frame's length, by raw size (the members of a frame are
- * consecutive entries with the same offset).
+ * Calls `add` for every entry without building objects, not even a view of its id: loading a large
+ * bank's index this way costs the compact table only. The id is the 32 bytes of `entries` at `idAt`;
+ * `entries` is freed when this returns, so copy what you keep. `frameRaw` is the plaintext size of
+ * the entry's frame (the members of a frame are consecutive entries with the same offset).
  */
-export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, id: Buffer, offset: number, length: number, frameRaw: number) => void): void {
+export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uint8Array, add: (packId: string, entries: Buffer, idAt: number, offset: number, length: number, frameRaw: number) => void): void {
   const what = `index ${name}`;
   const buf = openDecompressed(dataKey, contextOf(`cairn:index:${name}`), object, what);
   let o = 0;
@@ -59,7 +59,7 @@ export function forEachIndexEntry(dataKey: Uint8Array, name: string, object: Uin
         raw += buf.readUInt32LE(frameEnd + 41);
       }
       for (; e < frameEnd; e += PACK_ENTRY_BYTES) {
-        add(packId, buf.subarray(e + 1, e + 33), offset, length, raw);
+        add(packId, buf, e + 1, offset, length, raw);
       }
     }
     o = end;

@@ -81,3 +81,28 @@ test('walked is a flag of its own: it neither marks nor needs a mark, and leaves
   assert.equal(index.markWalked(idOf(3)), false, 'an id the index lacks cannot be walked');
   for (const n of [1, 2]) assert.deepEqual(index.get(idOf(n)), { packId: 'p', offset: 1, length: 2, frameRaw: 3 });
 });
+
+test('addMany, as a bank is loaded: the same table as add one by one, first copy wins, growth when sized too small', () => {
+  const words = (ids: Buffer[]): Uint32Array => {
+    const w = new Uint32Array(ids.length * 4);
+    ids.forEach((id, i) => { for (let k = 0; k < 4; k++) w[i * 4 + k] = id.readUInt32LE(4 * k); });
+    return w;
+  };
+  for (const sized of [40_000, 10]) {
+    const index = new ChunkIndex(sized);
+    // Two batches of 20,000, the second repeating 5,000 ids of the first at other places.
+    const first = Array.from({ length: 20_000 }, (_, n) => idOf(n));
+    const frames1 = Uint32Array.from(first, (_, n) => index.frameOf(`pack-${Math.floor(n / 16) % 3}`, Math.floor(n / 16) * 100, 90, 16 * 65536));
+    assert.equal(index.addMany(words(first), frames1, first.length), 20_000);
+    const second = Array.from({ length: 20_000 }, (_, n) => idOf(n + 15_000));
+    const frames2 = Uint32Array.from(second, (_, n) => index.frameOf('late', n * 10, 9, 65536));
+    assert.equal(index.addMany(words(second), frames2, second.length), 15_000, 'ids already present are not added again');
+    assert.equal(index.size, 35_000);
+    for (let n = 0; n < 20_000; n++) assert.deepEqual(index.get(idOf(n)), { packId: `pack-${Math.floor(n / 16) % 3}`, offset: Math.floor(n / 16) * 100, length: 90, frameRaw: 16 * 65536 });
+    for (let n = 20_000; n < 35_000; n++) assert.deepEqual(index.get(idOf(n)), { packId: 'late', offset: (n - 15_000) * 10, length: 9, frameRaw: 65536 });
+    for (let n = 35_000; n < 40_000; n++) assert.equal(index.has(idOf(n)), false);
+    // Entries after the count are not looked at.
+    assert.equal(index.addMany(words([idOf(50_000)]), new Uint32Array(1), 0), 0);
+    assert.equal(index.has(idOf(50_000)), false);
+  }
+});
