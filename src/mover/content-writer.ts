@@ -52,7 +52,11 @@ export class ContentWriter {
     this.#chunker = chunker;
     this.#sink = sink;
     this.#limiter = options.limiter;
-    const size = Math.max(4 << 20, 2 * chunker.maxSize);
+    // A stage must hold more than the largest chunk (a full stage always has a cut). A quarter more:
+    // with three stages and their seal outputs in flight, a 1.5 GB stream backup peaked at 239-241 MB
+    // of RSS against 260-269 MB with stages of twice the largest chunk, and a file tree at 234-239 MB
+    // against 244-247 MB, for 5-8% more time on the stream (fewer bytes in flight), none on the tree.
+    const size = Math.max(4 << 20, chunker.maxSize + (chunker.maxSize >>> 2));
     this.#stages = new BufferPool(size);
     // Metadata chunks get frames of their own: they are read one at a time.
     this.#storer = new ChunkStorer(session, pool, {
