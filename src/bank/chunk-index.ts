@@ -78,7 +78,7 @@ export class ChunkIndex {
     s[at + 1] = word(id, 4);
     s[at + 2] = word(id, 8);
     s[at + 3] = word(id, 12);
-    s[at + 4] = this.#frameOf(packId, offset, length, frameRaw) + 1;
+    s[at + 4] = this.frameOf(packId, offset, length, frameRaw) + 1;
     this.#size++;
     return true;
   }
@@ -117,11 +117,6 @@ export class ChunkIndex {
     }
     this.#size += added;
     return added;
-  }
-
-  /** The number of the frame at this place, for addMany: a new one unless it is the last one added. */
-  frameOf(packId: string, offset: number, length: number, frameRaw: number): number {
-    return this.#frameOf(packId, offset, length, frameRaw);
   }
 
   has(id: Uint8Array): boolean {
@@ -167,8 +162,11 @@ export class ChunkIndex {
     return true;
   }
 
-  /** The last frame if the chunk belongs to it (its chunks come one after another), else a new one. */
-  #frameOf(packId: string, offset: number, length: number, frameRaw: number): number {
+  /**
+   * The number of the frame at this place (for addMany): the last frame if the chunk belongs to it
+   * (a frame's chunks come one after another), else a new one.
+   */
+  frameOf(packId: string, offset: number, length: number, frameRaw: number): number {
     let ordinal = this.#packOrdinals.get(packId);
     if (ordinal === undefined) {
       ordinal = this.#packs.push(packId) - 1;

@@ -10,7 +10,20 @@
 const WASM_PAGE = 64 << 10;
 
 // The WebAssembly global, as far as it is used here (the project's type libraries leave it out).
-declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer } };
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
+};
+
+/**
+ * Page-aligned memory of `size` bytes (a multiple of 64 KiB). Shared, worker threads read it in place;
+ * not shared, it is copied into with memmove (a SharedArrayBuffer is copied into byte by byte).
+ */
+export function alignedMemory(size: number, shared: true): SharedArrayBuffer;
+export function alignedMemory(size: number, shared: false): ArrayBuffer;
+export function alignedMemory(size: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  const pages = size / WASM_PAGE;
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared }).buffer;
+}
 
 export class AlignedBuffers {
   readonly size: number;
@@ -24,8 +37,7 @@ export class AlignedBuffers {
   }
 
   take(): SharedArrayBuffer {
-    const pages = this.size / WASM_PAGE;
-    return this.#free.pop() ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer;
+    return this.#free.pop() ?? alignedMemory(this.size, true);
   }
 
   give(buffer: ArrayBuffer | SharedArrayBuffer): void {

@@ -3,17 +3,16 @@
  * device (zero blocks are written, the device may hold old data). A file is written under a
  * temporary name and renamed when complete, so a failed restore never leaves a plausible-looking image.
  */
-import { rename, rm, stat } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { CairnError } from '../core/errors.ts';
 import { freeNow } from '../core/free-now.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
 import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
-import type { Manifest } from '../bank/manifest.ts';
+import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
-import { DirectWriter } from './direct-writer.ts';
+import { writeDurably, type DirectWriter } from './direct-writer.ts';
 import { Limiter } from './limiter.ts';
 import { describeSource } from './source-extents.ts';
 
@@ -34,9 +33,14 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     const { size } = await describeSource(target);
     if (size < idx.size) throw new CairnError('bad-input', `${target} holds ${size} bytes, the image ${idx.size}: restore to a device of at least ${idx.size} bytes, or to a file`);
   }
-  const path = device ? target : join(dirname(target), `.${basename(target)}.cairn-partial`);
-  const out = await DirectWriter.open(path, device ? 'r+' : 'w');
   const meter = new ProgressMeter('restore', idx.size, onProgress);
+  const written = await writeDurably(target, device, (out) => writeImage(bank, pool, manifest, idx, out, device, meter));
+  meter.finish();
+  return { restoredBytes: idx.size, writtenBytes: written };
+}
+
+/** Writes every block of the image into `out`; returns the bytes written (zero pages of a file are skipped). */
+async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: FixedIndexRef, out: DirectWriter, device: boolean, meter: ProgressMeter): Promise<number> {
   const limiter = new Limiter(pool.threads + 2);
   let written = 0;
   try {
@@ -95,15 +99,9 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     }
     await previous;
     await limiter.drain();
-    await out.sync();
-    await out.close();
-    if (!device) await rename(path, target);
-    meter.finish();
-    return { restoredBytes: idx.size, writtenBytes: written };
+    return written;
   } catch (err) {
     await limiter.drain().catch(() => undefined); // no read or write of this restore may outlive it
-    await out.close().catch(() => undefined);
-    if (!device) await rm(path, { force: true });
     throw err;
   }
 }

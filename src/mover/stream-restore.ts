@@ -1,17 +1,15 @@
 /**
- * Restores a stream checkpoint in order: to a writable (stdout) with its backpressure, or to a file,
- * written around the page cache where the file system allows (direct-writer.ts), under a temporary
- * name that is renamed once the data is durable: a failed or interrupted restore leaves no plausible file.
+ * Restores a stream checkpoint in order: to a writable (stdout) with its backpressure, or to a file
+ * (direct-writer.ts: around the page cache where the file system allows, renamed into place once
+ * durable, so a failed or interrupted restore leaves no plausible file).
  */
 import { once } from 'node:events';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../core/errors.ts';
 import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
 import type { Manifest } from '../bank/manifest.ts';
 import type { CodecPool } from './codec-pool.ts';
-import { DirectWriter } from './direct-writer.ts';
+import { writeDurably } from './direct-writer.ts';
 import { dynamicEntries, readEntries } from './dynamic-index-reader.ts';
 
 export async function restoreStream(bank: Bank, pool: CodecPool, manifest: Manifest, out: NodeJS.WritableStream, onProgress?: ProgressListener): Promise<number> {
@@ -21,19 +19,7 @@ export async function restoreStream(bank: Bank, pool: CodecPool, manifest: Manif
 }
 
 export async function restoreStreamToFile(bank: Bank, pool: CodecPool, manifest: Manifest, target: string, onProgress?: ProgressListener): Promise<number> {
-  const partial = join(dirname(target), `.${basename(target)}.cairn-partial`);
-  const out = await DirectWriter.open(partial, 'w');
-  try {
-    const n = await eachPiece(bank, pool, manifest, onProgress, (plain, at) => out.write(plain, at));
-    await out.sync();
-    await out.close();
-    await rename(partial, target);
-    return n;
-  } catch (err) {
-    await out.close().catch(() => undefined);
-    await rm(partial, { force: true });
-    throw err;
-  }
+  return writeDurably(target, false, (out) => eachPiece(bank, pool, manifest, onProgress, (plain, at) => out.write(plain, at)));
 }
 
 /** Hands the stream's plaintext to `write` in order, each piece with its offset; returns the bytes. */
