@@ -46,7 +46,12 @@ export function sealFrame(dataKey: Uint8Array, members: readonly FrameMember[], 
   let raw = 0;
   for (const m of members) raw += m.data.length;
   const size = framePlainSize(members.length, raw);
-  const plain = plainScratch.get(size);
+  // Chunks are copied in at 8-byte-aligned addresses: a copy out of shared memory (an image's direct
+  // reads) is a relaxed atomic copy, word by word only where source and target are aligned alike, else
+  // byte by byte (3.4 against 23 GB/s here; 5% of a full image backup's CPU). The member table is
+  // 4 + 36·count bytes, so the plaintext starts 4 bytes into the scratch when count is even.
+  const shift = -(COUNT_BYTES + members.length * MEMBER_BYTES) & 7;
+  const plain = plainScratch.get(size + shift).subarray(shift, shift + size);
   const view = new DataView(plain.buffer, plain.byteOffset, size);
   view.setUint32(0, members.length, true);
   let t = COUNT_BYTES, d = COUNT_BYTES + members.length * MEMBER_BYTES;
