@@ -13,12 +13,14 @@ export async function withBank<T>(env: CliEnvironment, opts: BankOptions, fn: (b
 }
 
 export async function withBankAndPool<T>(env: CliEnvironment, opts: BankOptions, fn: (bank: Bank, pool: CodecPool) => Promise<T>): Promise<T> {
-  return withBank(env, opts, async (bank) => {
-    const pool = new CodecPool(bank.keys);
-    try {
-      return await fn(bank, pool);
-    } finally {
-      await pool.close();
-    }
-  });
+  // Started first: its workers load while the passphrase is stretched (codec-pool.ts).
+  const pool = new CodecPool();
+  try {
+    return await withBank(env, opts, (bank) => {
+      pool.unlock(bank.keys);
+      return fn(bank, pool);
+    });
+  } finally {
+    await pool.close();
+  }
 }

@@ -1,16 +1,27 @@
 /**
  * A pool of worker threads (one per core) that encode and decode chunks with the bank's keys.
- * The keys are handed to the workers once, at start; tasks carry only data, moved by transfer.
+ * Tasks carry only data, moved by transfer; the keys reach the workers once, through shared memory.
+ *
+ * The workers start before the bank is unlocked and wait for the keys: loading a worker (Node, piscina,
+ * the codec modules) takes ~0.25 s of CPU, about what stretching the passphrase (scrypt) takes on a
+ * libuv thread, so the two overlap instead of following each other at the start of every command.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { BankKeys } from '../bank/keys.ts';
 import { CairnError, type ErrorCode } from '../core/errors.ts';
 
+/**
+ * What each worker gets at start: shared memory that `unlock` fills with the data key and the id key
+ * (KEY_BYTES each) before it sets `ready` (Int32 at offset 0, 0 → 1) and wakes the waiting workers.
+ */
 export interface WorkerKeys {
-  dataKey: Uint8Array;
-  idKey: Uint8Array;
+  shared: SharedArrayBuffer;
 }
+
+export const KEY_BYTES = 32;
+/** Where the keys lie in WorkerKeys.shared, after the Int32 flag. */
+export const KEYS_AT = 8;
 
 export type CodecTask =
   | {
@@ -91,9 +102,11 @@ async function unwrap<T extends object>(result: Promise<T | WorkerFailure>): Pro
 
 export class CodecPool {
   readonly #pool: Piscina;
+  readonly #shared = new SharedArrayBuffer(KEYS_AT + 2 * KEY_BYTES);
   readonly threads: number;
 
-  constructor(keys: BankKeys, threads = availableParallelism()) {
+  /** Without keys the workers load and wait; tasks wait with them until `unlock`. */
+  constructor(keys?: BankKeys, threads = availableParallelism()) {
     this.threads = threads;
     this.#pool = new Piscina({
       filename: new URL('./codec-worker.ts', import.meta.url).href,
@@ -105,8 +118,21 @@ export class CodecPool {
       // collects them often; with V8's default size 70-100 MB piled up per thread first (measured with
       // node:zlib's zstd contexts, which were the largest of them).
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
-      workerData: { dataKey: new Uint8Array(keys.dataKey), idKey: new Uint8Array(keys.idKey) } satisfies WorkerKeys,
+      workerData: { shared: this.#shared } satisfies WorkerKeys,
     });
+    if (keys) this.unlock(keys);
+  }
+
+  /** Hands the bank's keys to the workers (once). */
+  unlock(keys: BankKeys): void {
+    const flag = new Int32Array(this.#shared, 0, 1);
+    if (Atomics.load(flag, 0) !== 0) throw new Error('codec pool already unlocked');
+    if (keys.dataKey.length !== KEY_BYTES || keys.idKey.length !== KEY_BYTES) throw new Error(`bank keys must be ${KEY_BYTES} bytes`);
+    const bytes = new Uint8Array(this.#shared);
+    bytes.set(keys.dataKey, KEYS_AT);
+    bytes.set(keys.idKey, KEYS_AT + KEY_BYTES);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
   }
 
   /** Ids of a batch of chunks, and which are all zeros or equal to the ids to skip. */
@@ -131,5 +157,6 @@ export class CodecPool {
 
   async close(): Promise<void> {
     await this.#pool.destroy();
+    new Uint8Array(this.#shared).fill(0, KEYS_AT); // the workers copied them; leave no key in memory we own
   }
 }

@@ -7,14 +7,16 @@ import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
 import { decryptFrame, frameMembers, frameRoom, inflateInto, memberFinder, notInFrame, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
 import { Scratch } from '../core/scratch.ts';
-import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys, movable } from './codec-pool.ts';
+import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys, KEY_BYTES, KEYS_AT, movable } from './codec-pool.ts';
 
-// Top-level await makes require() of this module throw at once, so piscina loads it with import().
-// Loaded with require(esm), Node 24 aborts the whole process (an assertion in
-// CreateRequiredModuleFacade) when a worker is terminated mid-load, as a quick command's pool is.
-const keys = await Promise.resolve(workerData as WorkerKeys);
-
-const dataKey = Buffer.from(keys.dataKey), idKey = Buffer.from(keys.idKey);
+// The keys arrive once the bank is unlocked, which may be after this module loaded (codec-pool.ts).
+// Top-level await also makes require() of this module throw at once, so piscina loads it with import():
+// loaded with require(esm), Node 24 aborts the whole process (an assertion in CreateRequiredModuleFacade)
+// when a worker is terminated mid-load, as the pool of a command that fails to unlock its bank is.
+const { shared } = workerData as WorkerKeys;
+const ready = new Int32Array(shared, 0, 1);
+if (Atomics.load(ready, 0) === 0) await Atomics.waitAsync(ready, 0, 0).value;
+const dataKey = Buffer.from(new Uint8Array(shared, KEYS_AT, KEY_BYTES)), idKey = Buffer.from(new Uint8Array(shared, KEYS_AT + KEY_BYTES, KEY_BYTES));
 
 type Task<Op> = Extract<CodecTask, { op: Op }>;
 
