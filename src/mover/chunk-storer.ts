@@ -2,6 +2,8 @@
  * Stores batches of chunks for a backup, in two trips to the codec pool: the first computes ids and
  * finds zero chunks; the main thread then keeps the chunks the bank lacks (deduplication needs the
  * index, which lives here); the second seals those into frames, which go to the session's packs.
+ * While batches keep being all new (a full backup), one trip does both: each trip costs the workers
+ * a wake-up, which is dear on this VM, and the main thread a message each way.
  */
 import type { BackupSession } from '../bank/backup-session.ts';
 import { frameRoom } from '../bank/frame.ts';
@@ -35,6 +37,8 @@ export class ChunkStorer {
   readonly #pool: CodecPool;
   readonly #options: ChunkStorerOptions;
   readonly #outs: BufferPool;
+  /** Whether the last batch with data held only chunks new to the bank. */
+  #allNew = true;
 
   constructor(session: BackupSession, pool: CodecPool, options: ChunkStorerOptions) {
     this.#session = session;
@@ -48,9 +52,18 @@ export class ChunkStorer {
    * chunk equal to its skip id is reported as SAME_AS_SKIP_ID and stored only if the bank lacks it.
    */
   async store(data: ArrayBuffer | SharedArrayBuffer, bounds: number[], skipIds?: ArrayBuffer): Promise<StoredBatch> {
-    const hashed = await this.#pool.hash({ data, bounds, ...(skipIds ? { skipIds } : {}) });
+    const { type, level, frameBytes } = this.#options;
+    // After a batch that was all new (a full backup, new data), the next is hashed and sealed in one
+    // trip; the frames are kept if it was all new too, and sealed again without the known chunks if not.
+    const early = !skipIds && this.#allNew
+      ? await this.#pool.hashSeal({ data, bounds, frameBytes, level, out: this.#outs.take() })
+      : undefined;
+    const hashed = early ?? await this.#pool.hash({ data, bounds, ...(skipIds ? { skipIds } : {}) });
     const ids = new Uint8Array(hashed.ids), kinds = new Int8Array(hashed.kinds);
-    const { select, elsewhere } = this.#missing(ids, kinds);
+    const { select, elsewhere, distinct } = this.#missing(ids, kinds);
+    if (distinct > 0) this.#allNew = select.length === distinct;
+    const sealedEarly = early !== undefined && select.length > 0 && select.length === distinct;
+    if (early && !sealedEarly) this.#outs.give(early.out);
     if (select.length === 0) {
       await Promise.all(elsewhere);
       return { data: hashed.data, ids, kinds, storedBytes: this.#storedBytes(ids, kinds, bounds) };
@@ -61,10 +74,13 @@ export class ChunkStorer {
     for (const key of keys) this.#session.inFlight.set(key, storing);
     let sealed;
     try {
-      const selected = new Uint8Array(select.length * 32);
-      for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
-      const { type, level, frameBytes } = this.#options;
-      sealed = await this.#pool.seal({ data: hashed.data, bounds, select, ids: selected.buffer, frameBytes, level, out: this.#outs.take() });
+      if (sealedEarly) {
+        sealed = early; // the worker sealed exactly these: every distinct non-zero chunk, in order
+      } else {
+        const selected = new Uint8Array(select.length * 32);
+        for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
+        sealed = await this.#pool.seal({ data: hashed.data, bounds, select, ids: selected.buffer, frameBytes, level, out: this.#outs.take() });
+      }
       const out = new Uint8Array(sealed.out);
       let k = 0;
       for (let f = 0; f < sealed.frames.length; f += 3) {
@@ -87,21 +103,21 @@ export class ChunkStorer {
    * The chunks to store: not zero, not in the bank, not being stored by another batch (whose storing
    * is waited for, in `elsewhere`, before their sizes are counted), each id once.
    */
-  #missing(ids: Uint8Array, kinds: Int8Array): { select: number[]; elsewhere: Promise<void>[] } {
+  #missing(ids: Uint8Array, kinds: Int8Array): { select: number[]; elsewhere: Promise<void>[]; distinct: number } {
     const select: number[] = [];
     const elsewhere = new Set<Promise<void>>();
     const seen = new Set<string>();
     for (let i = 0; i < kinds.length; i++) {
       if (kinds[i] === ZERO_CHUNK) continue;
-      if (this.#session.index.has(ids.subarray(i * 32, i * 32 + 32))) continue;
       const key = keyOf(ids, i);
-      const other = this.#session.inFlight.get(key);
-      if (other) { elsewhere.add(other); continue; }
       if (seen.has(key)) continue;
       seen.add(key);
+      if (this.#session.index.has(ids.subarray(i * 32, i * 32 + 32))) continue;
+      const other = this.#session.inFlight.get(key);
+      if (other) { elsewhere.add(other); continue; }
       select.push(i);
     }
-    return { select, elsewhere: [...elsewhere] };
+    return { select, elsewhere: [...elsewhere], distinct: seen.size };
   }
 
   #storedBytes(ids: Uint8Array, kinds: Int8Array, bounds: readonly number[]): number {

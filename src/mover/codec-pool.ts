@@ -47,6 +47,15 @@ export type CodecTask =
     out: ArrayBuffer;
   }
   | {
+    op: 'hashSeal';
+    /** 'hash' (without skip ids) and then 'seal' of every distinct non-zero chunk, in one trip. */
+    data: ArrayBuffer | SharedArrayBuffer;
+    bounds: number[];
+    frameBytes: number;
+    level: number;
+    out: ArrayBuffer;
+  }
+  | {
     op: 'open';
     /** Frames as read from a pack range. Returned. */
     data: ArrayBuffer;
@@ -71,6 +80,13 @@ export interface SealResult {
   data: ArrayBuffer | SharedArrayBuffer;
   out: ArrayBuffer;
   /** Per frame: offset in `out`, length, and how many of the selected chunks (in order) it holds. */
+  frames: number[];
+}
+
+/** HashResult and SealResult of a 'hashSeal': `select` lists the sealed chunks, in frame order. */
+export interface HashSealResult extends HashResult {
+  select: number[];
+  out: ArrayBuffer;
   frames: number[];
 }
 
@@ -144,6 +160,11 @@ export class CodecPool {
   /** Frames (compressed, encrypted) of the selected chunks of a batch. */
   seal(task: Omit<Extract<CodecTask, { op: 'seal' }>, 'op'>): Promise<SealResult> {
     return this.#run({ op: 'seal', ...task }, [task.data, task.ids, task.out]);
+  }
+
+  /** Ids of a batch and frames of all its distinct non-zero chunks: one trip where all are expected to be new. */
+  hashSeal(task: Omit<Extract<CodecTask, { op: 'hashSeal' }>, 'op'>): Promise<HashSealResult> {
+    return this.#run({ op: 'hashSeal', ...task }, [task.data, task.out]);
   }
 
   /** The wanted chunks of some frames, decrypted, decompressed and checked against their ids. */

@@ -7,7 +7,7 @@ import { checkChunk, chunkId, isAllZero } from '../bank/chunk-codec.ts';
 import { decryptFrame, frameMembers, frameRoom, inflateInto, memberFinder, notInFrame, sealFrame, type FrameMember, type MemberSpan, type SealedBody } from '../bank/frame.ts';
 import { CairnError } from '../core/errors.ts';
 import { Scratch } from '../core/scratch.ts';
-import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys, KEY_BYTES, KEYS_AT, movable } from './codec-pool.ts';
+import { HASHED, SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecTask, type HashResult, type HashSealResult, type OpenResult, type SealResult, type WorkerFailure, type WorkerKeys, KEY_BYTES, KEYS_AT, movable } from './codec-pool.ts';
 
 // The keys arrive once the bank is unlocked, which may be after this module loaded (codec-pool.ts).
 // Top-level await also makes require() of this module throw at once, so piscina loads it with import():
@@ -20,9 +20,14 @@ const dataKey = Buffer.from(new Uint8Array(shared, KEYS_AT, KEY_BYTES)), idKey =
 
 type Task<Op> = Extract<CodecTask, { op: Op }>;
 
-export default function run(task: CodecTask): HashResult | SealResult | OpenResult | WorkerFailure {
+export default function run(task: CodecTask): HashResult | SealResult | HashSealResult | OpenResult | WorkerFailure {
   try {
-    return task.op === 'hash' ? hash(task) : task.op === 'seal' ? seal(task) : openFrames(task);
+    switch (task.op) {
+      case 'hash': return hash(task);
+      case 'seal': return seal(task);
+      case 'hashSeal': return hashSeal(task);
+      default: return openFrames(task);
+    }
   } catch (err) {
     // Errors lose their class and code crossing threads: send them as values; the pool rebuilds them.
     if (err instanceof CairnError) return { failure: { code: err.code, message: err.message } };
@@ -31,7 +36,34 @@ export default function run(task: CodecTask): HashResult | SealResult | OpenResu
 }
 
 function hash(task: Task<'hash'>): HashResult {
-  const data = new Uint8Array(task.data);
+  const { ids, kinds } = hashChunks(task.data, task.bounds, task.skipIds);
+  const result: HashResult = { data: task.data, ids, kinds };
+  return transferring(result, [task.data, ids, kinds, ...(task.skipIds ? [task.skipIds] : [])]);
+}
+
+/** hash, then seal every distinct non-zero chunk: one trip for a batch that is expected to be all new. */
+function hashSeal(task: Task<'hashSeal'>): HashSealResult {
+  const hashed = hashChunks(task.data, task.bounds);
+  const ids = new Uint8Array(hashed.ids), kinds = new Int8Array(hashed.kinds);
+  const select: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] === ZERO_CHUNK) continue;
+    const key = Buffer.from(ids.buffer, i * 32, 32).toString('latin1');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    select.push(i);
+  }
+  const selected = new Uint8Array(select.length * 32);
+  for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
+  const { out, frames } = sealChunks(task.data, task.bounds, select, selected, task);
+  const result: HashSealResult = { data: task.data, ids: hashed.ids, kinds: hashed.kinds, select, out, frames };
+  return transferring(result, [task.data, hashed.ids, hashed.kinds, out]);
+}
+
+function hashChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], skipIds?: ArrayBuffer): { ids: ArrayBuffer; kinds: ArrayBuffer } {
+  const task = { bounds, skipIds };
+  const data = new Uint8Array(buffer);
   const n = task.bounds.length - 1;
   const ids = new Uint8Array(n * 32);
   const kinds = new Int8Array(n);
@@ -46,12 +78,20 @@ function hash(task: Task<'hash'>): HashResult {
     ids.set(id, i * 32);
     kinds[i] = skip && Buffer.compare(id, skip.subarray(i * 32, i * 32 + 32)) === 0 ? SAME_AS_SKIP_ID : HASHED;
   }
-  const result: HashResult = { data: task.data, ids: ids.buffer, kinds: kinds.buffer };
-  return transferring(result, [task.data, ids.buffer, kinds.buffer, ...(task.skipIds ? [task.skipIds] : [])]);
+  return { ids: ids.buffer, kinds: kinds.buffer };
 }
 
 function seal(task: Task<'seal'>): SealResult {
-  const data = new Uint8Array(task.data), ids = new Uint8Array(task.ids);
+  const { out, frames } = sealChunks(task.data, task.bounds, task.select, new Uint8Array(task.ids), task);
+  const result: SealResult = { data: task.data, out, frames };
+  return transferring(result, [task.data, out, task.ids]);
+}
+
+/** Seals the selected chunks (their ids in `ids`, in order) into frames in `options.out` or a larger buffer. */
+function sealChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], select: readonly number[], ids: Uint8Array,
+  options: { frameBytes: number; level: number; out: ArrayBuffer }): { out: ArrayBuffer; frames: number[] } {
+  const task = { ...options, bounds, select };
+  const data = new Uint8Array(buffer);
   const groups: FrameMember[][] = [];
   let group: FrameMember[] = [], raw = 0, room = 0;
   const close = (): void => {
@@ -77,8 +117,7 @@ function seal(task: Task<'seal'>): SealResult {
     frames.push(at, length, members.length);
     at += length;
   }
-  const result: SealResult = { data: task.data, out, frames };
-  return transferring(result, [task.data, out, task.ids]);
+  return { out, frames };
 }
 
 function openFrames(task: Task<'open'>): OpenResult {
