@@ -1,5 +1,5 @@
 // Batches stored at the same time: a chunk new to the bank is stored once, however many batches hold it.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -13,13 +13,19 @@ import { tempDir } from '../testkit/temp-dir.ts';
 
 const BLOCK = 64 * 1024;
 
-test('concurrent batches of the same block store it once, and each counts its share', async (t) => {
+/** A new bank, a session on it and a storer of 64 KiB blocks in batches of 16. */
+async function openStorer(t: TestContext): Promise<{ bank: Bank; session: BackupSession; storer: ChunkStorer }> {
   const dir = await tempDir(t);
   const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 } });
   const pool = new CodecPool(bank.keys, 2);
   t.after(() => pool.close());
   const session = await BackupSession.start(bank);
   const storer = new ChunkStorer(session, pool, { type: 'data', level: 3, frameBytes: 1 << 20, batchBytes: 16 * BLOCK, batchChunks: 16 });
+  return { bank, session, storer };
+}
+
+test('concurrent batches of the same block store it once, and each counts its share', async (t) => {
+  const { bank, session, storer } = await openStorer(t);
   const block = randomBytes(BLOCK);
   const batch = (): ArrayBuffer => {
     const data = new ArrayBuffer(16 * BLOCK);
@@ -42,12 +48,7 @@ test('concurrent batches of the same block store it once, and each counts its sh
 });
 
 test('a batch that is partly known after all-new ones stores only its new chunks, each once', async (t) => {
-  const dir = await tempDir(t);
-  const bank = await Bank.init(new LocalBackend(join(dir, 'bank')), [{ passphrase: 'x' }], { scrypt: { N: 1024, r: 8, p: 1 } });
-  const pool = new CodecPool(bank.keys, 2);
-  t.after(() => pool.close());
-  const session = await BackupSession.start(bank);
-  const storer = new ChunkStorer(session, pool, { type: 'data', level: 3, frameBytes: 1 << 20, batchBytes: 16 * BLOCK, batchChunks: 16 });
+  const { bank, session, storer } = await openStorer(t);
   const blocks = Array.from({ length: 40 }, () => randomBytes(BLOCK));
   const batchOf = (picks: number[]): ArrayBuffer => {
     const data = new ArrayBuffer(picks.length * BLOCK);
