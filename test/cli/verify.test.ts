@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { access, open, readdir, stat } from 'node:fs/promises';
 import { tempDir } from '../testkit/temp-dir.ts';
 import { cairn, cairnOk } from '../testkit/cli.ts';
-import { makeImage } from '../testkit/files.ts';
+import { randomBytes } from 'node:crypto';
+import { makeImage, writeAt } from '../testkit/files.ts';
 
 async function packsOf(bank: string): Promise<string[]> {
   const out: string[] = [];
@@ -72,4 +73,32 @@ test('a missing pack is reported as damage of the checkpoints that need it', asy
   const r = await cairn(['verify', '--bank', bank, '--json']);
   assert.equal(r.code, 3);
   assert.deepEqual(r.json<{ checkpoints: { id: string; damaged: boolean }[] }>().checkpoints.map((c) => [c.id, c.damaged]), [[id, true]]);
+});
+
+test('a chain sharing index pages: each checkpoint counts all its chunks, and damage in a shared chunk marks every one', async (t) => {
+  const dir = await tempDir(t);
+  const bank = join(dir, 'bank'), img = join(dir, 'a.img');
+  await cairnOk(['bank', 'init', bank]);
+  const MiB = 1 << 20;
+  // Four index pages (64 MiB of blocks each), 16 blocks of data in each; the incremental adds a block
+  // where the second page had a hole, so every block of the full backup is in all three checkpoints.
+  await makeImage(img, 256 * MiB, [[0, MiB], [70 * MiB, MiB], [140 * MiB, MiB], [210 * MiB, MiB]]);
+  const full = (await cairnOk(['backup', 'image', img, '--bank', bank, '--name', 'a', '--json'])).json<{ id: string }>().id;
+  const fullPacks = await packsOf(bank);
+  await writeAt(img, 100 * MiB, randomBytes(64 << 10));
+  const incr = (await cairnOk(['backup', 'image', img, '--bank', bank, '--name', 'a', '--json'])).json<{ id: string }>().id;
+  const again = (await cairnOk(['backup', 'image', img, '--bank', bank, '--name', 'b', '--json'])).json<{ id: string }>().id;
+
+  type Report = { ok: boolean; chunksChecked: number; checkpoints: { id: string; damaged: boolean; chunks: number }[] };
+  const clean = (await cairnOk(['verify', '--bank', bank, '--json'])).json<Report>();
+  assert.equal(clean.ok, true);
+  assert.deepEqual(clean.checkpoints.map((c) => [c.id, c.chunks]), [[full, 64], [incr, 65], [again, 65]]);
+  assert.equal(clean.chunksChecked, 65, 'each distinct chunk is checked once');
+
+  // The full backup's data pack (its largest) holds blocks all three checkpoints use.
+  const dataPack = (await Promise.all(fullPacks.map(async (p) => ({ p, size: (await stat(p)).size })))).sort((x, y) => y.size - x.size)[0]!.p;
+  await flipByte(dataPack, 1000);
+  const damaged = await cairn(['verify', '--bank', bank, '--json']);
+  assert.equal(damaged.code, 3);
+  assert.deepEqual(damaged.json<Report>().checkpoints.map((c) => [c.id, c.damaged]), [[full, true], [incr, true], [again, true]]);
 });
