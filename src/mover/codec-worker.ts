@@ -61,15 +61,15 @@ function hashSeal(task: Task<'hashSeal'>): HashSealResult {
   return transferring(result, [task.data, hashed.ids, hashed.kinds, out]);
 }
 
+/** Ids and kinds of the chunks data[bounds[i], bounds[i+1]); with skipIds, which equal the id at their place. */
 function hashChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], skipIds?: ArrayBuffer): { ids: ArrayBuffer; kinds: ArrayBuffer } {
-  const task = { bounds, skipIds };
   const data = new Uint8Array(buffer);
-  const n = task.bounds.length - 1;
+  const n = bounds.length - 1;
   const ids = new Uint8Array(n * 32);
   const kinds = new Int8Array(n);
-  const skip = task.skipIds ? new Uint8Array(task.skipIds) : undefined;
+  const skip = skipIds ? new Uint8Array(skipIds) : undefined;
   for (let i = 0; i < n; i++) {
-    const chunk = data.subarray(task.bounds[i], task.bounds[i + 1]);
+    const chunk = data.subarray(bounds[i], bounds[i + 1]);
     if (isAllZero(chunk)) {
       kinds[i] = ZERO_CHUNK;
       continue;
@@ -87,33 +87,32 @@ function seal(task: Task<'seal'>): SealResult {
   return transferring(result, [task.data, out, task.ids]);
 }
 
-/** Seals the selected chunks (their ids in `ids`, in order) into frames in `options.out` or a larger buffer. */
+/** Seals the selected chunks (their ids in `ids`, in order) into frames, in `out` when it has room, else in a new buffer. */
 function sealChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], select: readonly number[], ids: Uint8Array,
-  options: { frameBytes: number; level: number; out: ArrayBuffer }): { out: ArrayBuffer; frames: number[] } {
-  const task = { ...options, bounds, select };
+  { frameBytes, level, out: room }: { frameBytes: number; level: number; out: ArrayBuffer }): { out: ArrayBuffer; frames: number[] } {
   const data = new Uint8Array(buffer);
   const groups: FrameMember[][] = [];
-  let group: FrameMember[] = [], raw = 0, room = 0;
+  let group: FrameMember[] = [], raw = 0, needed = 0;
   const close = (): void => {
     if (group.length === 0) return;
     groups.push(group);
-    room += frameRoom(group.length, raw);
+    needed += frameRoom(group.length, raw);
     group = [];
     raw = 0;
   };
-  for (const [k, i] of task.select.entries()) {
-    const member = { id: ids.subarray(k * 32, k * 32 + 32), data: data.subarray(task.bounds[i], task.bounds[i + 1]) };
-    if (group.length > 0 && raw + member.data.length > task.frameBytes) close();
+  for (const [k, i] of select.entries()) {
+    const member = { id: ids.subarray(k * 32, k * 32 + 32), data: data.subarray(bounds[i], bounds[i + 1]) };
+    if (group.length > 0 && raw + member.data.length > frameBytes) close();
     group.push(member);
     raw += member.data.length;
   }
   close();
-  const out = task.out.byteLength >= room ? task.out : new ArrayBuffer(room);
+  const out = room.byteLength >= needed ? room : new ArrayBuffer(needed);
   const target = new Uint8Array(out);
   const frames: number[] = [];
   let at = 0;
   for (const members of groups) {
-    const length = sealFrame(dataKey, members, task.level, target, at);
+    const length = sealFrame(dataKey, members, level, target, at);
     frames.push(at, length, members.length);
     at += length;
   }

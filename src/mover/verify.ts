@@ -76,6 +76,8 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
     };
     const walking = new Map<string, number>(), paged = m.index.kind !== 'files';
     let page: string | undefined, skipped: number | undefined;
+    // referencedChunks asks this just before it yields the page's own (meta) reference, then yields
+    // the page's chunks unless told to skip: `skipped` belongs to the next meta reference.
     const skipPage = (pageId: Buffer): boolean => {
       skipped = bad.size === 0 ? walked.get(pageId.toString('latin1')) : undefined;
       return skipped !== undefined;
