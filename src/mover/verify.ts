@@ -74,20 +74,22 @@ export async function verifyCheckpoints(bank: Bank, pool: CodecPool, manifests: 
         if (reason) problem(reason);
       }
     };
-    const walking = new Map<string, number>(), paged = m.index.kind !== 'files';
+    // referencedChunks asks this of every image and stream page just before it yields the page's own
+    // (meta) reference, then yields the page's chunks unless told to skip (a file tree's catalog pages
+    // are not asked: their chunks are counted, never skipped). `page` is the page being walked.
+    const walking = new Map<string, number>();
     let page: string | undefined, skipped: number | undefined;
-    // referencedChunks asks this just before it yields the page's own (meta) reference, then yields
-    // the page's chunks unless told to skip: `skipped` belongs to the next meta reference.
     const skipPage = (pageId: Buffer): boolean => {
-      skipped = bad.size === 0 ? walked.get(pageId.toString('latin1')) : undefined;
+      const key = pageId.toString('latin1');
+      skipped = bad.size === 0 ? walked.get(key) : undefined;
+      page = skipped === undefined ? key : undefined;
+      if (page !== undefined) walking.set(page, 0);
       return skipped !== undefined;
     };
     try {
       for await (const { id, meta } of referencedChunks(bank, index, m, skipPage)) {
         if (meta) { // metadata was read and checked on the way
           if (skipped !== undefined) verdict.chunks += skipped;
-          page = paged && skipped === undefined ? id.toString('latin1') : undefined;
-          if (page !== undefined) walking.set(page, 0);
           skipped = undefined;
           continue;
         }
