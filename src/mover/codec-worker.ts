@@ -54,9 +54,7 @@ function hashSeal(task: Task<'hashSeal'>): HashSealResult {
     seen.add(key);
     select.push(i);
   }
-  const selected = new Uint8Array(select.length * 32);
-  for (const [k, i] of select.entries()) selected.set(ids.subarray(i * 32, i * 32 + 32), k * 32);
-  const { out, frames } = sealChunks(task.data, task.bounds, select, selected, task);
+  const { out, frames } = sealChunks(task.data, task.bounds, select, (_k, i) => ids.subarray(i * 32, i * 32 + 32), task);
   const result: HashSealResult = { data: task.data, ids: hashed.ids, kinds: hashed.kinds, select, out, frames };
   return transferring(result, [task.data, hashed.ids, hashed.kinds, out]);
 }
@@ -82,13 +80,17 @@ function hashChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly nu
 }
 
 function seal(task: Task<'seal'>): SealResult {
-  const { out, frames } = sealChunks(task.data, task.bounds, task.select, new Uint8Array(task.ids), task);
+  const ids = new Uint8Array(task.ids);
+  const { out, frames } = sealChunks(task.data, task.bounds, task.select, (k) => ids.subarray(k * 32, k * 32 + 32), task);
   const result: SealResult = { data: task.data, out, frames };
   return transferring(result, [task.data, out, task.ids]);
 }
 
-/** Seals the selected chunks (their ids in `ids`, in order) into frames, in `out` when it has room, else in a new buffer. */
-function sealChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], select: readonly number[], ids: Uint8Array,
+/**
+ * Seals the selected chunks into frames, in `out` when it has room, else in a new buffer. `idOf(k, i)`
+ * is the id of chunk i, the k-th selected.
+ */
+function sealChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly number[], select: readonly number[], idOf: (k: number, i: number) => Uint8Array,
   { frameBytes, level, out: room }: { frameBytes: number; level: number; out: ArrayBuffer }): { out: ArrayBuffer; frames: number[] } {
   const data = new Uint8Array(buffer);
   const groups: FrameMember[][] = [];
@@ -101,7 +103,7 @@ function sealChunks(buffer: ArrayBuffer | SharedArrayBuffer, bounds: readonly nu
     raw = 0;
   };
   for (const [k, i] of select.entries()) {
-    const member = { id: ids.subarray(k * 32, k * 32 + 32), data: data.subarray(bounds[i], bounds[i + 1]) };
+    const member = { id: idOf(k, i), data: data.subarray(bounds[i], bounds[i + 1]) };
     if (group.length > 0 && raw + member.data.length > frameBytes) close();
     group.push(member);
     raw += member.data.length;
