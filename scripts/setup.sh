@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# g++, make and python3 build the zstd addon (zstd-napi) when npm ci installs it.
-packages=(nodejs npm git ca-certificates qemu-utils attr e2fsprogs g++ make python3)
+# g++, make and python3 build the zstd addon (zstd-napi) when npm ci installs it. qemu-utils (qemu-img,
+# qemu-nbd, qemu-io) and qemu-system-common (qemu-storage-daemon) serve volumes to the NBD tests.
+packages=(nodejs npm git ca-certificates qemu-utils qemu-system-common attr e2fsprogs g++ make python3)
 [ "${1:-}" = bench ] && packages+=(restic borgbackup time)
 missing=()
 for p in "${packages[@]}"; do

@@ -10,12 +10,13 @@ const allowed: Record<string, string[]> = {
   storage: ['core'],
   bank: ['core'],
   mover: ['core', 'bank'],
-  plugins: ['core', 'mover'],
+  nbd: ['core'],
+  plugins: ['core', 'mover', 'nbd'],
   catalog: ['core'],
   jobs: ['core', 'catalog'],
   api: ['core', 'catalog', 'jobs'],
   cli: ['core', 'bank', 'mover', 'storage'],
-  main: ['core', 'bank', 'mover', 'storage', 'plugins', 'catalog', 'jobs', 'api', 'cli'],
+  main: ['core', 'bank', 'mover', 'storage', 'nbd', 'plugins', 'catalog', 'jobs', 'api', 'cli'],
 };
 
 async function* tsFiles(dir: string): AsyncGenerator<string> {

@@ -1,6 +1,16 @@
-// First step of `npm test`: fail fast, with what to do, when the runtime is not the one the project needs.
+// First step of `npm test`: fail fast, with what to do, when the runtime or a tool is not what the project needs.
+import { execFileSync } from 'node:child_process';
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(`npm test runs on Node ${process.versions.node}; Cairn needs Node 24. Run 'npm ci' first: it installs Node 24 into node_modules/.bin, which npm scripts use.`);
+  process.exit(1);
+}
+
+// Tests run the real QEMU tools; say which package to install instead of failing test by test.
+const tools: [string, string][] = [['qemu-img', 'qemu-utils'], ['qemu-nbd', 'qemu-utils'], ['qemu-io', 'qemu-utils'], ['qemu-storage-daemon', 'qemu-system-common']];
+const missing = tools.filter(([tool]) => { try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); return false; } catch { return true; } });
+if (missing.length > 0) {
+  console.error(`npm test needs ${missing.map(([t]) => t).join(', ')}: run 'bash scripts/setup.sh test' (as root), or apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
   process.exit(1);
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ambiguous'          // a prefix matched more than one checkpoint
   | 'corrupt'            // data failed its integrity check
   | 'storage'            // the storage backend failed
+  | 'source'             // what is being backed up or restored to (an NBD server, a hypervisor) failed or went away
   | 'locked'             // another process holds what we need
   | 'cancelled'
   | 'unsupported';

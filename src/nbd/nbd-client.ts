@@ -1,0 +1,291 @@
+/**
+ * A reading NBD client over a Unix socket or TCP: pipelined NBD_CMD_READ (any number in flight, each
+ * answered in any order) and NBD_CMD_BLOCK_STATUS for the meta contexts negotiated at connect
+ * (`base:allocation`, `qemu:dirty-bitmap:NAME`).
+ *
+ * Failure model: an error reply fails that request only; a broken connection or a reply that breaks
+ * the protocol fails every request in flight and every later one, with the reason. Nothing retries:
+ * the caller decides (a backup falls back or fails as a whole).
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { CairnError } from '../core/errors.ts';
+import { negotiate, type Negotiated } from './handshake.ts';
+import { Inbox } from './inbox.ts';
+import {
+  CMD_BLOCK_STATUS, CMD_DISC, CMD_READ, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, REPLY_TYPE_NONE, REPLY_TYPE_OFFSET_DATA,
+  OPT_ABORT, REPLY_TYPE_OFFSET_HOLE, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, TFLAG_READ_ONLY, encodeOption, encodeRequest, errnoText, isChunkError,
+} from './protocol.ts';
+
+/** Where an NBD export is: a Unix socket path, or a TCP host and port; and the export's name. */
+export type NbdTarget = ({ socket: string } | { host: string; port: number }) & { exportName: string };
+
+/** A run of bytes with one status: for base:allocation STATE_HOLE/STATE_ZERO bits; for a dirty bitmap 1 = dirty. */
+export interface NbdExtent {
+  offset: number;
+  length: number;
+  flags: number;
+}
+
+export interface ConnectOptions {
+  metaContexts?: string[];
+  /** Connecting and the handshake must end within this time. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  kind: 'read' | 'status';
+  /** For block status: the id of the meta context whose extents are wanted (a reply holds one chunk per negotiated context). */
+  contextId: number;
+  offset: number;
+  length: number;
+  target: Uint8Array;
+  covered: number;
+  extents: NbdExtent[];
+  error: string | undefined;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class NbdClient {
+  readonly size: number;
+  readonly readOnly: boolean;
+  /** The largest single read request; larger reads are split. */
+  readonly maxRead: number;
+  readonly #socket: Socket;
+  readonly #inbox: Inbox;
+  readonly #what: string;
+  readonly #n: Negotiated;
+  readonly #pending = new Map<number, Pending>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #nextCookie = 1;
+  #broken: Error | undefined;
+  #closing = false;
+  /** The reply being received: its header is taken, `payload` bytes of it are awaited. */
+  #reply: { structured: boolean; flags: number; type: number; cookie: number; payload: number } | undefined;
+
+  private constructor(socket: Socket, inbox: Inbox, what: string, n: Negotiated) {
+    this.#socket = socket;
+    this.#inbox = inbox;
+    this.#what = what;
+    this.#n = n;
+    this.size = n.size;
+    this.readOnly = (n.transmissionFlags & TFLAG_READ_ONLY) !== 0;
+    this.maxRead = n.maxBlock;
+  }
+
+  static async connect(target: NbdTarget, options: ConnectOptions = {}): Promise<NbdClient> {
+    const what = 'socket' in target ? `the NBD server at ${target.socket}` : `the NBD server at ${target.host}:${target.port}`;
+    const socket = 'socket' in target ? netConnect({ path: target.socket }) : netConnect({ host: target.host, port: target.port });
+    socket.setNoDelay(true);
+    const inbox = new Inbox();
+    socket.on('data', (chunk: Buffer) => inbox.push(chunk));
+    socket.on('error', (err) => inbox.fail(err));
+    socket.on('close', () => inbox.fail(new CairnError('source', `${what} closed the connection during the NBD handshake`)));
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timer = setTimeout(() => inbox.fail(new CairnError('source', `${what} did not complete the NBD handshake within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      const n = await negotiate(socket, inbox, what, target.exportName, options.metaContexts ?? []);
+      const client = new NbdClient(socket, inbox, what, n);
+      socket.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
+      socket.on('data', (chunk: Buffer) => client.#receive(chunk));
+      socket.on('error', (err) => client.#fail(new CairnError('source', `${what} failed: ${err.message}`)));
+      socket.on('close', () => client.#fail(new CairnError('source', `${what} closed the connection`)));
+      if (inbox.length > 0) client.#pump();
+      return client;
+    } catch (err) {
+      // A server that answered gets a polite goodbye (NBD_OPT_ABORT) instead of a torn connection.
+      if (socket.writable && !socket.connecting) socket.end(encodeOption(OPT_ABORT));
+      socket.destroy();
+      if (err instanceof CairnError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      const hint = e.code === 'ENOENT' ? ' (no such socket: is the server running?)' : e.code === 'ECONNREFUSED' ? ' (is the server running?)' : '';
+      throw new CairnError('source', `cannot connect to ${what}: ${e.message}${hint}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether a meta context was negotiated. */
+  hasContext(name: string): boolean {
+    return this.#n.contexts.has(name);
+  }
+
+  /** Reads `length` bytes at `offset` into `target` at `at` (a new buffer if none), in requests of at most maxRead, all in flight at once. */
+  async read(offset: number, length: number, target?: Uint8Array, at = 0): Promise<Uint8Array> {
+    if (offset < 0 || length < 0 || offset + length > this.size) {
+      throw new CairnError('bad-input', `cannot read ${length} bytes at ${offset} from ${this.#what}: the export has ${this.size} bytes`);
+    }
+    const out = target ?? new Uint8Array(length);
+    const parts: Promise<void>[] = [];
+    for (let done = 0; done < length; done += this.maxRead) {
+      const n = Math.min(this.maxRead, length - done);
+      parts.push(this.#request('read', offset + done, n, out.subarray(at + done, at + done + n)).then(() => undefined));
+    }
+    await Promise.all(parts);
+    return out;
+  }
+
+  /**
+   * Block status of `context` from `offset`: the extents of one reply, which may cover less than
+   * `length` (servers answer in pieces) but at least one byte.
+   */
+  async blockStatus(context: string, offset: number, length: number): Promise<NbdExtent[]> {
+    const id = this.#n.contexts.get(context);
+    if (id === undefined) throw new CairnError('bad-input', `meta context ${context} was not negotiated with ${this.#what}`);
+    if (offset < 0 || length <= 0 || offset + length > this.size) {
+      throw new CairnError('bad-input', `cannot ask the status of ${length} bytes at ${offset} from ${this.#what}: the export has ${this.size} bytes`);
+    }
+    const pending = await this.#request('status', offset, Math.min(length, 0xffff_f000), new Uint8Array(0), id);
+    return pending.extents;
+  }
+
+  /** Every extent of `context` over [offset, offset+length), the last clipped to the range; adjacent ones with equal flags merged. */
+  async *extents(context: string, offset = 0, length = this.size - offset): AsyncGenerator<NbdExtent> {
+    const end = offset + length;
+    let last: NbdExtent | undefined;
+    for (let at = offset; at < end;) {
+      const got = await this.blockStatus(context, at, end - at);
+      for (const e of got) {
+        const length = Math.min(e.length, end - at);
+        if (last && last.flags === e.flags) last.length += length;
+        else {
+          if (last) yield last;
+          last = { offset: at, length, flags: e.flags };
+        }
+        at += length;
+        if (at >= end) break;
+      }
+    }
+    if (last) yield last;
+  }
+
+  /** Waits for the requests in flight, says goodbye (NBD_CMD_DISC) and closes. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    await Promise.allSettled(this.#inFlight);
+    if (!this.#broken) this.#socket.end(encodeRequest(0, CMD_DISC, 0n, 0, 0));
+    this.#socket.destroy();
+  }
+
+  #request(kind: 'read' | 'status', offset: number, length: number, target: Uint8Array, contextId = 0): Promise<Pending> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (this.#closing) return Promise.reject(new CairnError('source', `the connection to ${this.#what} is closed`));
+    const cookie = this.#nextCookie++;
+    const promise = new Promise<Pending>((resolve, reject) => {
+      const pending: Pending = {
+        kind, contextId, offset, length, target, covered: 0, extents: [], error: undefined, reject,
+        resolve: () => resolve(pending),
+      };
+      this.#pending.set(cookie, pending);
+      this.#socket.write(encodeRequest(0, kind === 'read' ? CMD_READ : CMD_BLOCK_STATUS, BigInt(cookie), offset, length));
+    });
+    this.#inFlight.add(promise);
+    const settled = (): void => { this.#inFlight.delete(promise); };
+    promise.then(settled, settled);
+    return promise;
+  }
+
+  #receive(chunk: Buffer): void {
+    this.#inbox.push(chunk);
+    this.#pump();
+  }
+
+  /** Handles every whole reply (or reply chunk) that has arrived. */
+  #pump(): void {
+    const inbox = this.#inbox;
+    try {
+      for (;;) {
+        if (!this.#reply) {
+          if (inbox.length < 4) return;
+          const magic = inbox.peekUInt32();
+          if (magic === STRUCTURED_REPLY_MAGIC) {
+            if (inbox.length < 20) return;
+            const h = inbox.take(20);
+            this.#reply = { structured: true, flags: h.readUInt16BE(4), type: h.readUInt16BE(6), cookie: Number(h.readBigUInt64BE(8)), payload: h.readUInt32BE(16) };
+          } else if (magic === SIMPLE_REPLY_MAGIC) {
+            if (inbox.length < 16) return;
+            const h = inbox.take(16);
+            const cookie = Number(h.readBigUInt64BE(8)), errno = h.readUInt32BE(4);
+            const p = this.#pending.get(cookie);
+            if (!p) throw this.#violation(`a reply to request ${cookie}, which is not in flight`);
+            // Without structured replies a successful read's data follows the header.
+            this.#reply = { structured: false, flags: REPLY_FLAG_DONE, type: errno, cookie, payload: errno === 0 && p.kind === 'read' ? p.length : 0 };
+          } else {
+            throw this.#violation(`a reply with the unknown magic 0x${magic.toString(16)}`);
+          }
+        }
+        const r = this.#reply;
+        if (inbox.length < r.payload) return;
+        this.#reply = undefined;
+        const p = this.#pending.get(r.cookie);
+        if (!p) throw this.#violation(`a reply to request ${r.cookie}, which is not in flight`);
+        if (r.structured) this.#chunk(p, r.type, r.payload);
+        else if (r.type !== 0) p.error = errnoText(r.type);
+        else {
+          inbox.copyInto(p.target, 0, r.payload);
+          p.covered = r.payload;
+        }
+        if (r.flags & REPLY_FLAG_DONE) this.#finish(r.cookie, p);
+      }
+    } catch (err) {
+      this.#fail(err instanceof CairnError ? err : new CairnError('source', `${this.#what}: ${(err as Error).message}`));
+    }
+  }
+
+  /** One structured reply chunk of `payload` bytes (all arrived) for request `p`. */
+  #chunk(p: Pending, type: number, payload: number): void {
+    const inbox = this.#inbox;
+    if (type === REPLY_TYPE_NONE) {
+      inbox.copyInto(null, 0, payload);
+    } else if (isChunkError(type)) {
+      const body = inbox.take(payload);
+      const errno = body.readUInt32BE(0), n = body.readUInt16BE(4);
+      const message = body.toString('utf8', 6, 6 + n);
+      p.error = `${errnoText(errno)}${message ? `: ${message}` : ''}`;
+    } else if (p.kind === 'read' && (type === REPLY_TYPE_OFFSET_DATA || type === REPLY_TYPE_OFFSET_HOLE)) {
+      const head = inbox.take(type === REPLY_TYPE_OFFSET_DATA ? 8 : 12);
+      const at = Number(head.readBigUInt64BE(0)) - p.offset;
+      const n = type === REPLY_TYPE_OFFSET_DATA ? payload - 8 : head.readUInt32BE(8);
+      if (at < 0 || at + n > p.length) throw this.#violation(`data outside the range read (${n} bytes at ${p.offset + at})`);
+      if (type === REPLY_TYPE_OFFSET_DATA) inbox.copyInto(p.target, at, n);
+      else p.target.fill(0, at, at + n);
+      p.covered += n;
+    } else if (p.kind === 'status' && type === REPLY_TYPE_BLOCK_STATUS) {
+      const body = inbox.take(payload);
+      if (body.readUInt32BE(0) !== p.contextId) return; // another negotiated context's answer
+      let at = p.offset;
+      for (let i = 4; i + 8 <= body.length; i += 8) {
+        const length = body.readUInt32BE(i);
+        if (length === 0) throw this.#violation('a block status extent of length 0');
+        p.extents.push({ offset: at, length, flags: body.readUInt32BE(i + 4) });
+        at += length;
+      }
+      if (p.extents.length === 0) throw this.#violation('a block status reply without extents');
+    } else {
+      throw this.#violation(`a reply chunk of type ${type} to a ${p.kind === 'read' ? 'read' : 'block status'} request`);
+    }
+  }
+
+  #finish(cookie: number, p: Pending): void {
+    this.#pending.delete(cookie);
+    const what = p.kind === 'read' ? `reading ${p.length} bytes at ${p.offset}` : `the block status at ${p.offset}`;
+    if (p.error !== undefined) p.reject(new CairnError('source', `${this.#what} failed ${what}: ${p.error}`));
+    else if (p.kind === 'read' && p.covered !== p.length) p.reject(this.#violation(`${p.covered} of ${p.length} bytes in a read reply`));
+    else if (p.kind === 'status' && p.extents.length === 0) p.reject(this.#violation('no extents in a block status reply'));
+    else p.resolve();
+  }
+
+  #violation(what: string): CairnError {
+    return new CairnError('source', `${this.#what} broke the NBD protocol: ${what}`);
+  }
+
+  /** The connection is unusable: every request in flight and every later one fails with `err`. */
+  #fail(err: CairnError): void {
+    if (this.#broken) return;
+    this.#broken = this.#closing ? new CairnError('source', `the connection to ${this.#what} is closed`) : err;
+    this.#socket.destroy();
+    for (const p of this.#pending.values()) p.reject(this.#broken);
+    this.#pending.clear();
+  }
+}
