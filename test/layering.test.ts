@@ -15,7 +15,7 @@ const allowed: Record<string, string[]> = {
   catalog: ['core'],
   jobs: ['core', 'catalog'],
   api: ['core', 'catalog', 'jobs'],
-  cli: ['core', 'bank', 'mover', 'storage'],
+  cli: ['core', 'bank', 'mover', 'storage', 'plugins'],
   main: ['core', 'bank', 'mover', 'storage', 'nbd', 'plugins', 'catalog', 'jobs', 'api', 'cli'],
 };
 

@@ -34,12 +34,14 @@ export interface SessionOptions {
   heartbeatMs?: number;
   /** The longest time without a successful refresh after which the session may not publish. */
   aliveMs?: number;
+  /** The id the checkpoint will have (newCheckpointId()), when the caller names things after it first (a dirty bitmap). */
+  checkpointId?: string;
 }
 
 export class BackupSession {
   readonly bank: Bank;
   readonly index: ChunkIndex;
-  readonly checkpointId = newCheckpointId();
+  readonly checkpointId: string;
   readonly startedAt: Date;
   /**
    * Chunks some batch is sealing and storing now (latin1 of the id), with the promise of that batch's
@@ -60,6 +62,7 @@ export class BackupSession {
 
   private constructor(bank: Bank, index: ChunkIndex, sessionId: string, startedAt: number, options: SessionOptions) {
     this.bank = bank;
+    this.checkpointId = options.checkpointId ?? newCheckpointId();
     this.#indexPartEntries = options.indexPartEntries ?? INDEX_PART_ENTRIES;
     this.#aliveMs = options.aliveMs ?? STALE_SESSION_MS - CLOCK_MARGIN_MS;
     this.index = index;
@@ -86,6 +89,7 @@ export class BackupSession {
 
   /** Registers the session, then loads the index: a GC that starts after the registration sees it. */
   static async start(bank: Bank, options: SessionOptions = {}): Promise<BackupSession> {
+    if (options.checkpointId !== undefined && !/^[0-9a-f]{16}$/.test(options.checkpointId)) throw new Error(`not a checkpoint id: ${options.checkpointId}`);
     const sessionId = randomBytes(8).toString('hex');
     const startedAt = Date.now();
     await writeSession(bank.storage, { id: sessionId, startedAt, refreshedAt: startedAt });

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { BankOptions, CliEnvironment } from './context.ts';
 import { bankInfo, bankInit, bankPasswd, type InitOptions } from './commands/bank.ts';
-import { backupImageCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
+import { backupImageCommand, backupVolumeCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
 import { backupFilesCommand, lsCommand } from './commands/files.ts';
 import { checkpointsCommand } from './commands/checkpoints.ts';
 import { restoreCommand, type RestoreOptions } from './commands/restore.ts';
@@ -52,6 +52,10 @@ export function buildProgram(env: CliEnvironment): Command {
     .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
     .option('--full', 'do not use a parent')
     .action((f: string, o: BackupOptions) => backupImageCommand(env, f, o));
+  backupCommon(backup.command('volume').description('a volume not in use (qcow2: only the blocks changed since the parent, by its dirty bitmap; other formats: read whole)').argument('<image-file>'))
+    .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
+    .option('--full', 'read the whole volume and start a new bitmap chain')
+    .action((f: string, o: BackupOptions) => backupVolumeCommand(env, f, o));
   backupCommon(backup.command('files').description('a directory tree with its metadata').argument('<dir>'))
     .option('--exclude <glob>', 'skip matching paths (repeatable; see docs/cli.md)', collect)
     .option('--parent <checkpoint>', 'reuse unchanged files from this checkpoint (default: the newest of --name)')

@@ -21,12 +21,20 @@ import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
 import { AlignedBuffers } from './aligned-buffers.ts';
 import type { CodecPool } from './codec-pool.ts';
 import { ChunkStorer } from './chunk-storer.ts';
-import { DirectReader } from './direct-reader.ts';
+import { FileBlockSource } from './file-block-source.ts';
 import { Limiter } from './limiter.ts';
-import { dataExtents, describeSource } from './source-extents.ts';
+import type { BlockSource } from '../core/block-source.ts';
+
+export { newCheckpointId } from '../bank/manifest.ts';
 
 export interface ImageBackupRequest {
-  path: string;
+  /** An image file or block device, opened and closed here; or `source`, opened and closed by the caller. */
+  path?: string;
+  source?: BlockSource;
+  /** The checkpoint's id, chosen by the caller (newCheckpointId()) when it names something after it first. */
+  checkpointId?: string;
+  /** Recorded in the manifest: what the user should know about how this checkpoint was made. */
+  warnings?: string[];
   name: string;
   parent: Manifest | null;
   /** Ranges changed since the parent (changed-block tracking); only these are read. Needs a parent. */
@@ -48,24 +56,27 @@ interface PageState {
 }
 
 export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupRequest): Promise<Manifest> {
-  const info = await describeSource(req.path);
+  if (!req.source && req.path === undefined) throw new Error('backupImage needs a path or a source');
+  // Opened before the session: a source that cannot be opened leaves no session record behind.
+  const source = req.source ?? await FileBlockSource.open(req.path!);
+  try {
+    return await backupSource(bank, pool, source, req);
+  } finally {
+    if (!req.source) await source.close();
+  }
+}
+
+async function backupSource(bank: Bank, pool: CodecPool, source: BlockSource, req: ImageBackupRequest): Promise<Manifest> {
+  const info = { size: source.size };
   const bs = bank.chunking.imageBlockSize, perPage = bank.chunking.fixedPageEntries;
   const parentIndex = compatibleParent(req.parent, bs, perPage);
   if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
-  const dataList = await ExtentList.from(dataExtents(req.path, info));
+  const dataList = await ExtentList.from(source.dataExtents());
   const dirty = req.dirtyExtents ? await ExtentList.from(req.dirtyExtents) : undefined;
 
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
   const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
-  // Opened before the session: a source that cannot be opened leaves no session record behind.
-  const source = await DirectReader.open(req.path);
-  let session: BackupSession;
-  try {
-    session = await BackupSession.start(bank);
-  } catch (err) {
-    await source.close();
-    throw err;
-  }
+  const session = await BackupSession.start(bank, req.checkpointId ? { checkpointId: req.checkpointId } : {});
   const meter = new ProgressMeter('backup', 0, req.onProgress);
   const inFlight = pool.threads * 2 + 1;
   const limiter = new Limiter(inFlight);
@@ -139,14 +150,12 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
     const index: FixedIndexRef = { kind: 'fixed', size: info.size, blockSize: bs, pageEntries: perPage, pages };
     return await session.commit({
       name: req.name, type: 'image', parent: req.parent?.id ?? null, tags: req.tags ?? [],
-      sourceBytes: info.size, readBytes, storedBytes, index,
+      sourceBytes: info.size, readBytes, storedBytes, index, ...(req.warnings?.length ? { warnings: req.warnings } : {}),
     });
   } catch (err) {
     await limiter.drain().catch(() => undefined);
     await session.close();
     throw err;
-  } finally {
-    await source.close();
   }
 }
 
@@ -203,7 +212,7 @@ interface BatchPlace {
 }
 
 /** Reads the segments' blocks back to back, stores those the bank lacks, and records their ids in the page. */
-async function backupBatch(source: DirectReader, storer: ChunkStorer, reads: AlignedBuffers, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
+async function backupBatch(source: BlockSource, storer: ChunkStorer, reads: AlignedBuffers, page: PageState, at: BatchPlace): Promise<{ read: number; stored: number }> {
   const { pageBlock, segments, blockSize: bs, size } = at;
   const data = reads.take();
   const bounds: number[] = [];
@@ -214,7 +223,7 @@ async function backupBatch(source: DirectReader, storer: ChunkStorer, reads: Ali
     const got = await source.read(new Uint8Array(data, length), want, offset);
     if (got < want) {
       reads.give(data);
-      throw new CairnError('bad-input', `the source ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
+      throw new CairnError('bad-input', `${source.description} ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
     }
     for (let i = 0; i < count; i++) bounds.push(length + i * bs);
     length += want;

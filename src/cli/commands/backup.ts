@@ -4,6 +4,7 @@ import type { Bank } from '../../bank/bank.ts';
 import type { CheckpointType, Manifest } from '../../bank/manifest.ts';
 import { backupImage } from '../../mover/image-backup.ts';
 import { backupStream } from '../../mover/stream-backup.ts';
+import { backupOfflineVolume } from '../../plugins/volume/offline-volume.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
 import { checkpointSummary } from './checkpoints.ts';
@@ -58,6 +59,19 @@ export async function backupImageCommand(env: CliEnvironment, file: string, opts
     const parent = await chooseParent(bank, opts, 'image');
     const progress = progressReporter(env, !!opts.json);
     const m = await backupImage(bank, pool, { path: file, name, parent, tags: opts.tag ?? [], onProgress: progress.listener });
+    progress.done();
+    printBackup(env, m, started, opts.json);
+  });
+}
+
+export async function backupVolumeCommand(env: CliEnvironment, file: string, opts: BackupOptions): Promise<void> {
+  const name = checkName(opts.name);
+  await withBankAndPool(env, opts, async (bank, pool) => {
+    const started = Date.now();
+    const parent = await chooseParent(bank, opts, 'image');
+    const progress = progressReporter(env, !!opts.json);
+    const m = await backupOfflineVolume({ path: file, parentId: parent?.id ?? null, bankTag: bank.descriptor.bankId.slice(0, 8) },
+      (input) => backupImage(bank, pool, { ...input, name, parent, tags: opts.tag ?? [], onProgress: progress.listener }));
     progress.done();
     printBackup(env, m, started, opts.json);
   });

@@ -1,0 +1,117 @@
+/**
+ * Backs up a volume that no VM is running: a qcow2 image with changed-block tracking through its
+ * persistent dirty bitmaps, or any other image read whole (holes skipped, deduplicated).
+ *
+ * Bitmaps: `cairn-<bank>-<checkpoint>` records every write since that checkpoint of that bank was
+ * taken. A backup adds the bitmap of its own checkpoint before it reads anything, reads the blocks
+ * its parent's bitmap marks dirty (the parent's bitmap disabled meanwhile, so it is a fixed set), and
+ * once the checkpoint is committed removes the parent's bitmap. Whatever state a crash leaves, the
+ * next backup either finds its parent's bitmap enabled and consistent, which then holds every write
+ * since the parent, or reads the whole volume; either way it removes the other bitmaps of this bank
+ * it finds. A failure undoes the switch: the new bitmap is merged back into the parent's.
+ */
+import type { BlockSource } from '../../core/block-source.ts';
+import type { Extent } from '../../core/extent.ts';
+import { FileBlockSource } from '../../mover/file-block-source.ts';
+import { newCheckpointId } from '../../mover/image-backup.ts';
+import { NbdBlockSource } from '../../nbd/nbd-block-source.ts';
+import { changeBitmap, imageInfo, type BitmapInfo } from './qemu-img.ts';
+import { serveImage } from './qemu-nbd.ts';
+
+export interface OfflineVolumeRequest {
+  path: string;
+  /** The checkpoint this backup is incremental to, if any. */
+  parentId: string | null;
+  /** Names this bank in bitmap names (bitmaps of other banks are left alone). */
+  bankTag: string;
+}
+
+/** What the mover gets to store. */
+export interface VolumeBackupInput {
+  source: BlockSource;
+  checkpointId: string;
+  /** Only these ranges changed since the parent; absent: read every data block. */
+  dirtyExtents?: Extent[];
+  warnings: string[];
+}
+
+export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+  const info = await imageInfo(req.path);
+  if (info.format !== 'qcow2') return readWhole(req.path, info.format, store);
+
+  const prefix = `cairn-${req.bankTag}-`;
+  const ours = info.bitmaps.filter((b) => b.name.startsWith(prefix));
+  const parentBitmap = req.parentId ? prefix + req.parentId : undefined;
+  const warnings: string[] = [];
+  const usable = parentBitmap !== undefined && trusted(ours.find((b) => b.name === parentBitmap), parentBitmap, warnings);
+  for (const b of ours) if (!(usable && b.name === parentBitmap)) await changeBitmap(req.path, { remove: b.name });
+
+  const checkpointId = newCheckpointId();
+  const next = prefix + checkpointId;
+  await changeBitmap(req.path, { add: next });
+  if (usable) await changeBitmap(req.path, { disable: parentBitmap });
+  let result: T;
+  try {
+    const served = await serveImage(req.path, 'qcow2', usable ? parentBitmap : undefined);
+    try {
+      const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, req.path, usable ? parentBitmap : undefined);
+      try {
+        const dirtyExtents = usable ? await source.dirtyExtents(parentBitmap) : undefined;
+        result = await store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
+      } finally {
+        await source.close();
+      }
+    } finally {
+      await served.stop();
+    }
+  } catch (err) {
+    await undo(req.path, next, usable ? parentBitmap : undefined).catch(() => undefined);
+    throw err;
+  }
+  // The new checkpoint's bitmap now covers everything later; a failure here leaves a bitmap the next backup removes.
+  if (usable) await changeBitmap(req.path, { remove: parentBitmap }).catch(() => undefined);
+  return result;
+}
+
+/** Whether the parent's bitmap holds every write since the parent; if not, says why in `warnings`. */
+function trusted(bitmap: BitmapInfo | undefined, name: string, warnings: string[]): boolean {
+  const why = !bitmap ? `the volume has no dirty bitmap ${name} for its parent checkpoint`
+    : bitmap.inconsistent ? `the dirty bitmap ${name} is inconsistent (the image was not closed cleanly)`
+      : !bitmap.enabled ? `the dirty bitmap ${name} stopped recording (an earlier backup was interrupted)`
+        : undefined;
+  if (why) warnings.push(`${why}: the whole volume was read and deduplicated against the parent`);
+  return why === undefined;
+}
+
+/** The parent's bitmap records again, with what the new one recorded meanwhile; the new one goes. */
+async function undo(path: string, next: string, parentBitmap: string | undefined): Promise<void> {
+  if (parentBitmap) {
+    await changeBitmap(path, { merge: next, into: parentBitmap });
+    await changeBitmap(path, { enable: parentBitmap });
+  }
+  await changeBitmap(path, { remove: next });
+}
+
+/** Raw images are read directly (holes found by SEEK_DATA); other formats through qemu-nbd. */
+async function readWhole<T>(path: string, format: string, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+  const checkpointId = newCheckpointId();
+  if (format === 'raw') {
+    const source = await FileBlockSource.open(path);
+    try {
+      return await store({ source, checkpointId, warnings: [] });
+    } finally {
+      await source.close();
+    }
+  }
+  const served = await serveImage(path, format);
+  try {
+    const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, path);
+    try {
+      return await store({ source, checkpointId, warnings: [] });
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await served.stop();
+  }
+}
