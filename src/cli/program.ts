@@ -74,6 +74,8 @@ export function buildProgram(env: CliEnvironment): Command {
   bankOptions(program.command('restore').description('restore a checkpoint').argument('<checkpoint>'))
     .option('--to <path>', 'target file, block device or directory; - for standard output (streams)')
     .option('--include <path>', 'restore only this path of a file tree (repeatable)', collect)
+    .option('--format <format>', 'an image restores as raw (default) or qcow2 (the default for a --to ending in .qcow2)')
+    .option('--in-place', 'write into the existing volume at --to (not in use), only the blocks that differ')
     .action((c: string, o: RestoreOptions) => restoreCommand(env, c, o));
   bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints').argument('[checkpoint]'))
     .action((c: string | undefined, o: BankOptions & { json?: boolean }) => verifyCommand(env, c, o));

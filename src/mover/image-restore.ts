@@ -1,7 +1,9 @@
 /**
  * Restores a fixed-index checkpoint to a file (sparse: zero blocks are never written) or a block
- * device (zero blocks are written, the device may hold old data). A file is written under a
- * temporary name and renamed when complete, so a failed restore never leaves a plausible-looking image.
+ * device (zero blocks are written, the device may hold old data), or to any BlockSink (a volume over
+ * NBD). A file is written under a temporary name and renamed when complete, so a failed restore never
+ * leaves a plausible-looking image. In place (`inPlace`), the target's blocks are read and hashed first,
+ * and only those that differ from the checkpoint are fetched and written.
  */
 import { stat } from 'node:fs/promises';
 import { CairnError } from '../core/errors.ts';
@@ -10,9 +12,10 @@ import { ProgressMeter, type ProgressListener } from '../core/progress.ts';
 import type { Bank } from '../bank/bank.ts';
 import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
 import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
-import type { CodecPool } from './codec-pool.ts';
+import type { BlockSink } from '../core/block-sink.ts';
+import { SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
-import { writeDurably, type DirectWriter } from './direct-writer.ts';
+import { writeDurably } from './direct-writer.ts';
 import { Limiter } from './limiter.ts';
 import { describeSource } from './source-extents.ts';
 
@@ -21,6 +24,27 @@ const WINDOW_PAGES = 8;
 export interface RestoreResult {
   restoredBytes: number;
   writtenBytes: number;
+  /** Bytes of the target read to find the blocks that differ (in place only). */
+  comparedBytes?: number;
+}
+
+export interface SinkRestoreOptions {
+  /** Write only the blocks that differ from what the sink holds (it must be readable). */
+  inPlace?: boolean;
+  onProgress?: ProgressListener;
+}
+
+/** Restores into a sink the caller opened (and makes durable and closes). */
+export async function restoreImageToSink(bank: Bank, pool: CodecPool, manifest: Manifest, sink: BlockSink, options: SinkRestoreOptions = {}): Promise<RestoreResult> {
+  const idx = manifest.index;
+  if (idx.kind !== 'fixed') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
+  if (sink.size < idx.size) throw new CairnError('bad-input', `the target holds ${sink.size} bytes, the image ${idx.size}`);
+  if (options.inPlace && !sink.read) throw new Error('an in-place restore needs a readable sink');
+  const meter = new ProgressMeter('restore', idx.size, options.onProgress);
+  const compared = { bytes: 0 };
+  const written = await writeImage(bank, pool, manifest, idx, sink, meter, options.inPlace ? compared : undefined);
+  meter.finish();
+  return { restoredBytes: idx.size, writtenBytes: written, ...(options.inPlace ? { comparedBytes: compared.bytes } : {}) };
 }
 
 export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manifest, target: string, onProgress?: ProgressListener): Promise<RestoreResult> {
@@ -34,20 +58,25 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
     if (size < idx.size) throw new CairnError('bad-input', `${target} holds ${size} bytes, the image ${idx.size}: restore to a device of at least ${idx.size} bytes, or to a file`);
   }
   const meter = new ProgressMeter('restore', idx.size, onProgress);
-  const written = await writeDurably(target, device, (out) => writeImage(bank, pool, manifest, idx, out, device, meter));
+  const written = await writeDurably(target, device, async (out) => {
+    if (!device) await out.truncate(idx.size);
+    return writeImage(bank, pool, manifest, idx, { size: idx.size, zeroed: !device, write: (b, at) => out.write(b, at) }, meter);
+  });
   meter.finish();
   return { restoredBytes: idx.size, writtenBytes: written };
 }
 
-/** Writes every block of the image into `out`; returns the bytes written (zero pages of a file are skipped). */
-async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: FixedIndexRef, out: DirectWriter, device: boolean, meter: ProgressMeter): Promise<number> {
+/**
+ * Writes every block of the image into `out`; returns the bytes written (zero pages of a zeroed sink
+ * are skipped). With `compared`, only the blocks that differ from what `out` holds (counting what was read).
+ */
+async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: FixedIndexRef, out: BlockSink, meter: ProgressMeter, compared?: { bytes: number }): Promise<number> {
   const limiter = new Limiter(pool.threads + 2);
   let written = 0;
   try {
-    if (!device) await out.truncate(idx.size);
     const index = await bank.loadIndex();
-    const zeroRun = device ? Buffer.alloc(idx.blockSize * 64) : undefined;
-    const sparse = !device && idx.blockSize % SPARSE_PAGE === 0;
+    const zeroRun = out.zeroed ? undefined : Buffer.alloc(idx.blockSize * 64);
+    const sparse = out.zeroed && idx.blockSize % SPARSE_PAGE === 0;
     let previous: Promise<void> = Promise.resolve();
     for (let w = 0; w < idx.pages.length; w += WINDOW_PAGES) {
       const wants: ChunkWant[] = [];
@@ -55,16 +84,30 @@ async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: 
         const first = p * idx.pageEntries;
         const entries = Math.min(idx.pageEntries, Math.ceil(idx.size / idx.blockSize) - first);
         const pageId = idx.pages[p];
+        if (!pageId && compared) {
+          // A page of zeros: compare it like any other (its blocks all have the zero id).
+          const zeros = Buffer.alloc(entries * 32);
+          const same = await sameBlocks(pool, out, zeros, first, entries, idx, compared);
+          for (let i = 0; i < entries; i++) {
+            const at = (first + i) * idx.blockSize, end = Math.min(idx.size, at + idx.blockSize);
+            if (!same[i] && zeroRun) written += await writeZeros(out, zeroRun, at, end);
+            meter.add(end - at);
+          }
+          continue;
+        }
         if (!pageId) {
-          if (zeroRun) await writeZeros(out, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
+          if (zeroRun) written += await writeZeros(out, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
           meter.add(Math.min(idx.size - first * idx.blockSize, entries * idx.blockSize));
           continue;
         }
         const page = checkFixedPage(await bank.readChunk(index, Buffer.from(pageId, 'hex')), entries, `page ${p} of ${manifest.id}`);
+        const same = compared ? await sameBlocks(pool, out, page, first, entries, idx, compared) : undefined;
         for (let i = 0; i < entries; i++) {
-          if (isZeroId(page, i * 32)) {
+          if (same?.[i]) {
+            meter.add(Math.min(idx.blockSize, idx.size - (first + i) * idx.blockSize));
+          } else if (isZeroId(page, i * 32)) {
             const at = (first + i) * idx.blockSize;
-            if (zeroRun) await writeZeros(out, zeroRun, at, Math.min(idx.size, at + idx.blockSize));
+            if (zeroRun) written += await writeZeros(out, zeroRun, at, Math.min(idx.size, at + idx.blockSize));
             meter.add(Math.min(idx.blockSize, idx.size - at));
           } else {
             wants.push({ id: page.subarray(i * 32, i * 32 + 32), tag: first + i });
@@ -150,6 +193,38 @@ function nonZeroPieces(bytes: Buffer): { offset: number; length: number }[] {
   return pieces;
 }
 
-async function writeZeros(out: DirectWriter, zeros: Buffer, from: number, to: number): Promise<void> {
+/**
+ * Which of a page's blocks the sink already holds: read back in batches of a megabyte and hashed in
+ * the pool against the page's ids (an all-zero block matches the zero id).
+ */
+async function sameBlocks(pool: CodecPool, out: BlockSink, page: Buffer, first: number, entries: number, idx: FixedIndexRef, compared: { bytes: number }): Promise<boolean[]> {
+  const bs = idx.blockSize, per = Math.max(1, Math.floor((1 << 20) / bs));
+  const same = new Array<boolean>(entries).fill(false);
+  const compare = async (b: number, count: number): Promise<void> => {
+    const at = (first + b) * bs, length = Math.min(count * bs, idx.size - at);
+    const data = new ArrayBuffer(length);
+    const got = await out.read!(new Uint8Array(data), length, at);
+    if (got < length) throw new CairnError('source', `the target ended at ${at + got} bytes while ${idx.size} were expected`);
+    compared.bytes += length;
+    const bounds = Array.from({ length: count + 1 }, (_, k) => Math.min(k * bs, length));
+    const skip = new Uint8Array(count * 32);
+    skip.set(page.subarray(b * 32, (b + count) * 32));
+    const kinds = new Int8Array((await pool.hash({ data, bounds, skipIds: skip.buffer })).kinds);
+    for (let k = 0; k < count; k++) same[b + k] = kinds[k] === SAME_AS_SKIP_ID || (kinds[k] === ZERO_CHUNK && isZeroId(page, (b + k) * 32));
+  };
+  const limiter = new Limiter(pool.threads * 2);
+  try {
+    for (let b = 0; b < entries; b += per) await limiter.run(() => compare(b, Math.min(per, entries - b)));
+    await limiter.drain();
+  } catch (err) {
+    await limiter.drain().catch(() => undefined); // no read of the target may outlive the restore
+    throw err;
+  }
+  return same;
+}
+
+/** Writes zeros over [from, to); returns the bytes written. */
+async function writeZeros(out: BlockSink, zeros: Buffer, from: number, to: number): Promise<number> {
   for (let at = from; at < to; at += zeros.length) await out.write(zeros.subarray(0, Math.min(zeros.length, to - at)), at);
+  return to - from;
 }

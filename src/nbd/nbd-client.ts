@@ -1,7 +1,7 @@
 /**
- * A reading NBD client over a Unix socket or TCP: pipelined NBD_CMD_READ (any number in flight, each
- * answered in any order) and NBD_CMD_BLOCK_STATUS for the meta contexts negotiated at connect
- * (`base:allocation`, `qemu:dirty-bitmap:NAME`).
+ * An NBD client over a Unix socket or TCP: pipelined NBD_CMD_READ and NBD_CMD_WRITE (any number in
+ * flight, each answered in any order), NBD_CMD_FLUSH, and NBD_CMD_BLOCK_STATUS for the meta contexts
+ * negotiated at connect (`base:allocation`, `qemu:dirty-bitmap:NAME`).
  *
  * Failure model: an error reply fails that request only; a broken connection or a reply that breaks
  * the protocol fails every request in flight and every later one, with the reason. Nothing retries:
@@ -12,8 +12,8 @@ import { CairnError } from '../core/errors.ts';
 import { negotiate, type Negotiated } from './handshake.ts';
 import { Inbox } from './inbox.ts';
 import {
-  CMD_BLOCK_STATUS, CMD_DISC, CMD_READ, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, REPLY_TYPE_NONE, REPLY_TYPE_OFFSET_DATA,
-  OPT_ABORT, REPLY_TYPE_OFFSET_HOLE, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, TFLAG_READ_ONLY, encodeOption, encodeRequest, errnoText, isChunkError,
+  CMD_BLOCK_STATUS, CMD_DISC, CMD_FLUSH, CMD_READ, CMD_WRITE, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, REPLY_TYPE_NONE, REPLY_TYPE_OFFSET_DATA,
+  OPT_ABORT, REPLY_TYPE_OFFSET_HOLE, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, TFLAG_READ_ONLY, TFLAG_SEND_FLUSH, encodeOption, encodeRequest, errnoText, isChunkError,
 } from './protocol.ts';
 
 /** Where an NBD export is: a Unix socket path, or a TCP host and port; and the export's name. */
@@ -32,8 +32,10 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+type Kind = 'read' | 'write' | 'flush' | 'status';
+
 interface Pending {
-  kind: 'read' | 'status';
+  kind: Kind;
   /** For block status: the id of the meta context whose extents are wanted (a reply holds one chunk per negotiated context). */
   contextId: number;
   offset: number;
@@ -45,6 +47,8 @@ interface Pending {
   resolve: () => void;
   reject: (e: Error) => void;
 }
+
+const COMMANDS: Record<Kind, number> = { read: CMD_READ, write: CMD_WRITE, flush: CMD_FLUSH, status: CMD_BLOCK_STATUS };
 
 export class NbdClient {
   readonly size: number;
@@ -125,6 +129,26 @@ export class NbdClient {
     return out;
   }
 
+  /** Writes `bytes` at `offset`, in requests of at most maxRead, all in flight at once; done when the server acknowledged them. */
+  async write(offset: number, bytes: Uint8Array): Promise<void> {
+    if (this.readOnly) throw new CairnError('bad-input', `${this.#what} serves this export read-only`);
+    if (offset < 0 || offset + bytes.length > this.size) {
+      throw new CairnError('bad-input', `cannot write ${bytes.length} bytes at ${offset} to ${this.#what}: the export has ${this.size} bytes`);
+    }
+    const parts: Promise<unknown>[] = [];
+    for (let done = 0; done < bytes.length; done += this.maxRead) {
+      const piece = bytes.subarray(done, Math.min(bytes.length, done + this.maxRead));
+      parts.push(this.#request('write', offset + done, piece.length, piece));
+    }
+    await Promise.all(parts);
+  }
+
+  /** Makes every acknowledged write durable (when the server supports flushing; else its writes are). */
+  async flush(): Promise<void> {
+    if (!(this.#n.transmissionFlags & TFLAG_SEND_FLUSH)) return;
+    await this.#request('flush', 0, 0, new Uint8Array(0));
+  }
+
   /**
    * Block status of `context` from `offset`: the extents of one reply, which may cover less than
    * `length` (servers answer in pieces) but at least one byte.
@@ -168,7 +192,7 @@ export class NbdClient {
     this.#socket.destroy();
   }
 
-  #request(kind: 'read' | 'status', offset: number, length: number, target: Uint8Array, contextId = 0): Promise<Pending> {
+  #request(kind: Kind, offset: number, length: number, target: Uint8Array, contextId = 0): Promise<Pending> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closing) return Promise.reject(new CairnError('source', `the connection to ${this.#what} is closed`));
     const cookie = this.#nextCookie++;
@@ -178,7 +202,8 @@ export class NbdClient {
         resolve: () => resolve(pending),
       };
       this.#pending.set(cookie, pending);
-      this.#socket.write(encodeRequest(0, kind === 'read' ? CMD_READ : CMD_BLOCK_STATUS, BigInt(cookie), offset, length));
+      this.#socket.write(encodeRequest(0, COMMANDS[kind], BigInt(cookie), offset, length));
+      if (kind === 'write') this.#socket.write(target);
     });
     this.#inFlight.add(promise);
     const settled = (): void => { this.#inFlight.delete(promise); };
@@ -263,13 +288,13 @@ export class NbdClient {
       }
       if (p.extents.length === 0) throw this.#violation('a block status reply without extents');
     } else {
-      throw this.#violation(`a reply chunk of type ${type} to a ${p.kind === 'read' ? 'read' : 'block status'} request`);
+      throw this.#violation(`a reply chunk of type ${type} to a ${p.kind} request`);
     }
   }
 
   #finish(cookie: number, p: Pending): void {
     this.#pending.delete(cookie);
-    const what = p.kind === 'read' ? `reading ${p.length} bytes at ${p.offset}` : `the block status at ${p.offset}`;
+    const what = p.kind === 'status' ? `the block status at ${p.offset}` : p.kind === 'flush' ? 'a flush' : `${p.kind === 'read' ? 'reading' : 'writing'} ${p.length} bytes at ${p.offset}`;
     if (p.error !== undefined) p.reject(new CairnError('source', `${this.#what} failed ${what}: ${p.error}`));
     else if (p.kind === 'read' && p.covered !== p.length) p.reject(this.#violation(`${p.covered} of ${p.length} bytes in a read reply`));
     else if (p.kind === 'status' && p.extents.length === 0) p.reject(this.#violation('no extents in a block status reply'));

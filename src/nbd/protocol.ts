@@ -31,9 +31,12 @@ export const INFO_BLOCK_SIZE = 3;
 
 // Transmission flags of an export.
 export const TFLAG_READ_ONLY = 1 << 1;
+export const TFLAG_SEND_FLUSH = 1 << 2;
 
 export const CMD_READ = 0;
+export const CMD_WRITE = 1;
 export const CMD_DISC = 2;
+export const CMD_FLUSH = 3;
 export const CMD_BLOCK_STATUS = 7;
 
 export const REPLY_FLAG_DONE = 1 << 0;
@@ -92,9 +95,9 @@ export function encodeOption(option: number, data: Buffer = Buffer.alloc(0)): Bu
   return Buffer.concat([head, data]);
 }
 
-/** A transmission request without payload (reads, block status, disconnect). */
+/** A transmission request header; a write's data follows it. */
 export function encodeRequest(flags: number, type: number, cookie: bigint, offset: number, length: number): Buffer {
-  const b = Buffer.alloc(28);
+  const b = Buffer.allocUnsafe(28);
   b.writeUInt32BE(REQUEST_MAGIC, 0);
   b.writeUInt16BE(flags, 4);
   b.writeUInt16BE(type, 6);

@@ -120,3 +120,24 @@ test('a server killed mid-transfer fails every read in flight and every later on
   for (const r of settled) if (r.status === 'rejected') assert.match((r.reason as Error).message, /closed the connection|failed/);
   await assert.rejects(client.read(0, 1), (e: Error & { code?: string }) => e.code === 'source');
 });
+
+test('writes, many in flight, then a flush, land in the image; a read-only export refuses them', async (t) => {
+  const { dir, image, raw } = await volume(t);
+  const ro = join(dir, 'ro.sock');
+  await qemuNbd(t, image, { socket: ro });
+  const reader = await NbdClient.connect({ socket: ro, exportName: '' });
+  await assert.rejects(reader.write(0, new Uint8Array(1)), /read-only/);
+  await reader.close();
+
+  const copy = join(dir, 'copy.qcow2'), socket = join(dir, 'rw.sock');
+  await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', copy, '64M']);
+  await startDaemon(t, 'qemu-nbd', ['-t', '-k', socket, '-f', 'qcow2', copy], () => listening(socket));
+  const writer = await NbdClient.connect({ socket, exportName: '' });
+  assert.equal(writer.readOnly, false);
+  // The volume's data, 1 MiB at a time, all writes sent before any acknowledgement is awaited.
+  await Promise.all(Array.from({ length: 64 }, (_, i) => writer.write(i * MiB, raw.subarray(i * MiB, (i + 1) * MiB))));
+  await writer.flush();
+  assert.ok(Buffer.from(await writer.read(0, writer.size)).equals(raw));
+  await writer.close();
+  await qemu('qemu-img', ['compare', '-U', '-f', 'qcow2', '-F', 'qcow2', copy, image]);
+});

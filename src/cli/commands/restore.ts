@@ -2,7 +2,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
-import { restoreImage } from '../../mover/image-restore.ts';
+import { restoreImage, restoreImageToSink } from '../../mover/image-restore.ts';
+import { restoreVolume } from '../../plugins/volume/volume-restore.ts';
 import { restoreStream, restoreStreamToFile } from '../../mover/stream-restore.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
@@ -12,6 +13,8 @@ import { restoreFilesCommand } from './files.ts';
 export interface RestoreOptions extends BankOptions {
   to?: string;
   include?: string[];
+  format?: string;
+  inPlace?: boolean;
   json?: boolean;
 }
 
@@ -19,25 +22,40 @@ export async function restoreCommand(env: CliEnvironment, ref: string, opts: Res
   const to = opts.to;
   if (!to) throw new CairnError('bad-input', 'say where to restore with --to <path> (a file, a block device, a directory, or - for standard output)');
   if (to !== '-') await checkTargetDirectory(to);
+  const format = imageFormat(to, opts);
+  if (opts.inPlace && !(await stat(to).catch(() => undefined))) throw new CairnError('bad-input', `--in-place restores into an existing volume, and ${to} does not exist; leave out --in-place to create it`);
   await withBankAndPool(env, opts, async (bank, pool) => {
     const started = Date.now();
     const m = await bank.resolveCheckpoint(ref);
     if (opts.include?.length && m.type !== 'files') throw new CairnError('bad-input', `--include selects paths of a file tree; ${m.id} is a ${m.type}`);
     const progress = progressReporter(env, !!opts.json);
-    let restoredBytes: number;
+    let restoredBytes: number, extra: { writtenBytes?: number; comparedBytes?: number } = {};
+    if ((opts.inPlace || opts.format) && m.type !== 'image') throw new CairnError('bad-input', `--in-place and --format are for image checkpoints; ${m.id} is a ${m.type}`);
     if (m.type === 'image') {
       if (to === '-') throw new CairnError('bad-input', 'an image restores to a file or block device, not standard output');
-      restoredBytes = (await restoreImage(bank, pool, m, to, progress.listener)).restoredBytes;
+      const size = m.index.kind === 'fixed' ? m.index.size : 0;
+      const r = opts.inPlace || format === 'qcow2'
+        ? await restoreVolume({ path: to, size, inPlace: !!opts.inPlace }, (sink, inPlace) => restoreImageToSink(bank, pool, m, sink, { inPlace, onProgress: progress.listener }))
+        : await restoreImage(bank, pool, m, to, progress.listener);
+      restoredBytes = r.restoredBytes;
+      extra = { writtenBytes: r.writtenBytes, ...(r.comparedBytes !== undefined ? { comparedBytes: r.comparedBytes } : {}) };
     } else if (m.type === 'stream') {
       restoredBytes = to === '-' ? await restoreStream(bank, pool, m, env.stdout, progress.listener) : await restoreStreamToFile(bank, pool, m, to, progress.listener);
     } else {
       restoredBytes = await restoreFilesCommand(bank, pool, m, to, opts.include ?? [], progress.listener, env);
     }
     progress.done();
-    const summary = { id: m.id, name: m.name, type: m.type, to, restoredBytes, durationMs: Date.now() - started };
+    const summary = { id: m.id, name: m.name, type: m.type, to, restoredBytes, ...extra, durationMs: Date.now() - started };
     if (opts.json) printJson(env, summary);
     else if (to !== '-') env.stdout.write(`restored ${m.type} ${m.id} (${formatBytes(restoredBytes)}) to ${to}\n`);
   });
+}
+
+/** raw or qcow2 for an image restore: --format, else the target's extension. */
+function imageFormat(to: string, opts: RestoreOptions): 'raw' | 'qcow2' | undefined {
+  if (opts.format !== undefined && opts.format !== 'raw' && opts.format !== 'qcow2') throw new CairnError('bad-input', `--format ${opts.format}: an image restores as raw or qcow2`);
+  if (opts.format && opts.inPlace) throw new CairnError('bad-input', '--in-place keeps the volume\'s own format: leave out --format');
+  return opts.format ?? (to.endsWith('.qcow2') ? 'qcow2' : undefined);
 }
 
 /** The directory a restore writes into must exist: say so before reading anything from the bank. */

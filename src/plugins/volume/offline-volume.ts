@@ -52,7 +52,7 @@ export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: (
   if (usable) await changeBitmap(req.path, { disable: parentBitmap });
   let result: T;
   try {
-    const served = await serveImage(req.path, 'qcow2', usable ? parentBitmap : undefined);
+    const served = await serveImage(req.path, 'qcow2', usable ? { bitmap: parentBitmap } : {});
     try {
       const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, req.path, usable ? parentBitmap : undefined);
       try {

@@ -1,0 +1,88 @@
+/**
+ * Restores a volume checkpoint into a new qcow2 image, or in place into an existing volume not in use
+ * (any format qemu-nbd serves; only the blocks that differ are written). The caller's `write` does the
+ * data (the mover); this module prepares and serves the target.
+ *
+ * A new image is made under a temporary name and renamed over the target once written and flushed,
+ * so a failed restore leaves nothing that looks like a volume. In place, the volume is first resized
+ * to the checkpoint's size; a failure midway leaves it partly restored (a mix of both states), which
+ * the message says: run the restore again.
+ */
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { BlockSink } from '../../core/block-sink.ts';
+import { CairnError } from '../../core/errors.ts';
+import { NbdBlockSink } from '../../nbd/nbd-block-sink.ts';
+import { imageInfo } from './qemu-img.ts';
+import { serveImage } from './qemu-nbd.ts';
+
+const run = promisify(execFile);
+
+export interface VolumeRestoreRequest {
+  /** The new image, or the volume to restore into. */
+  path: string;
+  /** The checkpoint's image size. */
+  size: number;
+  inPlace: boolean;
+}
+
+export async function restoreVolume<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+  return req.inPlace ? restoreInPlace(req, write) : restoreToNewImage(req, write);
+}
+
+async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+  const partial = join(dirname(req.path), `.${basename(req.path)}.cairn-partial`);
+  await qemuImg(['create', '-q', '-f', 'qcow2', partial, String(req.size)], `cannot create ${partial}`);
+  try {
+    const result = await writeServed(partial, 'qcow2', true, (sink) => write(sink, false));
+    await rename(partial, req.path);
+    return result;
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+}
+
+async function restoreInPlace<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+  const info = await imageInfo(req.path); // takes the image's lock: fails while a VM uses the volume
+  if (info.virtualSize !== req.size) {
+    await qemuImg(['resize', '-q', ...(info.virtualSize > req.size ? ['--shrink'] : []), '-f', info.format, req.path, String(req.size)], `cannot resize ${req.path}`);
+  }
+  try {
+    return await writeServed(req.path, info.format, false, (sink) => write(sink, true));
+  } catch (err) {
+    if (err instanceof CairnError && err.code === 'locked') throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CairnError(err instanceof CairnError ? err.code : 'source', `${why}; ${req.path} may now hold a mix of its old blocks and the checkpoint's: run the restore again`, { cause: err });
+  }
+}
+
+/** Serves `path` writable, hands `fill` a sink on it, flushes and stops the server. */
+async function writeServed<T>(path: string, format: string, zeroed: boolean, fill: (sink: BlockSink) => Promise<T>): Promise<T> {
+  const served = await serveImage(path, format, { writable: true });
+  try {
+    const sink = await NbdBlockSink.open({ socket: served.socket, exportName: '' }, zeroed);
+    let result: T;
+    try {
+      result = await fill(sink);
+    } catch (err) {
+      await sink.close().catch(() => undefined);
+      throw err;
+    }
+    await sink.close(); // flushes: the data is durable before the restore reports success
+    return result;
+  } finally {
+    await served.stop();
+  }
+}
+
+async function qemuImg(args: string[], what: string): Promise<void> {
+  try {
+    await run('qemu-img', args);
+  } catch (err) {
+    const text = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+    throw new CairnError(/lock/i.test(text) ? 'locked' : 'source', `${what}: ${text}`);
+  }
+}
