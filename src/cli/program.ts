@@ -52,10 +52,13 @@ export function buildProgram(env: CliEnvironment): Command {
     .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
     .option('--full', 'do not use a parent')
     .action((f: string, o: BackupOptions) => backupImageCommand(env, f, o));
-  backupCommon(backup.command('volume').description('a volume not in use (qcow2: only the blocks changed since the parent, by its dirty bitmap; other formats: read whole)').argument('<image-file>'))
+  backupCommon(backup.command('volume')
+    .description('a volume: an image file not in use, or qmp-socket#node served by qemu-storage-daemon; qcow2 incrementals read only the blocks its dirty bitmap marks')
+    .argument('<image-file | qmp-socket#node>'))
     .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
     .option('--full', 'read the whole volume and start a new bitmap chain')
-    .action((f: string, o: BackupOptions) => backupVolumeCommand(env, f, o));
+    .option('--nbd-socket <path>', 'the NBD server socket the daemon already runs (else Cairn starts one for the backup)')
+    .action((f: string, o: BackupOptions & { nbdSocket?: string }) => backupVolumeCommand(env, f, o));
   backupCommon(backup.command('files').description('a directory tree with its metadata').argument('<dir>'))
     .option('--exclude <glob>', 'skip matching paths (repeatable; see docs/cli.md)', collect)
     .option('--parent <checkpoint>', 'reuse unchanged files from this checkpoint (default: the newest of --name)')

@@ -43,7 +43,7 @@ export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: (
   const ours = info.bitmaps.filter((b) => b.name.startsWith(prefix));
   const parentBitmap = req.parentId ? prefix + req.parentId : undefined;
   const warnings: string[] = [];
-  const usable = parentBitmap !== undefined && trusted(ours.find((b) => b.name === parentBitmap), parentBitmap, warnings);
+  const usable = parentBitmap !== undefined && trustedBitmap(ours.find((b) => b.name === parentBitmap), parentBitmap, warnings);
   for (const b of ours) if (!(usable && b.name === parentBitmap)) await changeBitmap(req.path, { remove: b.name });
 
   const checkpointId = newCheckpointId();
@@ -74,7 +74,7 @@ export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: (
 }
 
 /** Whether the parent's bitmap holds every write since the parent; if not, says why in `warnings`. */
-function trusted(bitmap: BitmapInfo | undefined, name: string, warnings: string[]): boolean {
+export function trustedBitmap(bitmap: Pick<BitmapInfo, 'enabled' | 'inconsistent'> | undefined, name: string, warnings: string[]): boolean {
   const why = !bitmap ? `the volume has no dirty bitmap ${name} for its parent checkpoint`
     : bitmap.inconsistent ? `the dirty bitmap ${name} is inconsistent (the image was not closed cleanly)`
       : !bitmap.enabled ? `the dirty bitmap ${name} stopped recording (an earlier backup was interrupted)`

@@ -1,0 +1,138 @@
+/**
+ * Backs up a volume that qemu-storage-daemon (or a QEMU with a QMP monitor) serves while clients keep
+ * writing. One QMP transaction fixes the point in time: it adds this checkpoint's dirty bitmap,
+ * disables the parent's, and starts a copy-before-write job into a fleecing overlay, so the overlay
+ * shows the volume as it was at that instant however it changes afterwards. The overlay is exported
+ * over NBD with the parent's bitmap; the backup reads it; everything added is removed afterwards.
+ * Bitmaps follow the rules of offline volumes (offline-volume.ts).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CairnError } from '../../core/errors.ts';
+import { newCheckpointId } from '../../mover/image-backup.ts';
+import { NbdBlockSource } from '../../nbd/nbd-block-source.ts';
+import { QmpClient } from '../qemu/qmp-client.ts';
+import { trustedBitmap, type VolumeBackupInput } from './offline-volume.ts';
+
+const run = promisify(execFile);
+
+export interface OnlineVolumeRequest {
+  /** The QMP monitor socket of the daemon, and the block node (format layer) of the volume. */
+  qmpSocket: string;
+  node: string;
+  parentId: string | null;
+  bankTag: string;
+  /** The socket of an NBD server the daemon already runs (a daemon runs at most one); else Cairn starts one for the backup. */
+  nbdSocket?: string;
+}
+
+interface BlockNode {
+  'node-name': string;
+  image: { 'virtual-size': number };
+  'dirty-bitmaps'?: { name: string; recording: boolean; busy: boolean; inconsistent?: boolean; persistent: boolean }[];
+}
+
+export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+  const qmp = await QmpClient.connect(req.qmpSocket);
+  try {
+    const nodes = await qmp.execute<BlockNode[]>('query-named-block-nodes', { flat: true });
+    const node = nodes.find((n) => n['node-name'] === req.node);
+    if (!node) throw new CairnError('bad-input', `${req.qmpSocket} has no block node '${req.node}' (it has: ${nodes.map((n) => n['node-name']).join(', ')})`);
+    const prefix = `cairn-${req.bankTag}-`;
+    const ours = (node['dirty-bitmaps'] ?? []).filter((b) => b.name.startsWith(prefix));
+    const parentBitmap = req.parentId ? prefix + req.parentId : undefined;
+    const warnings: string[] = [];
+    const found = ours.find((b) => b.name === parentBitmap);
+    const usable = parentBitmap !== undefined && trustedBitmap(found && { enabled: found.recording && !found.busy, inconsistent: found.inconsistent ?? false }, parentBitmap, warnings);
+    for (const b of ours) if (!(usable && b.name === parentBitmap)) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: b.name });
+
+    const checkpointId = newCheckpointId();
+    const next = prefix + checkpointId;
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-fleece-'));
+    const fleece = `cairn-fleece-${checkpointId}`, job = `cairn-backup-${checkpointId}`, exportName = `cairn-${checkpointId}`;
+    const undo: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+    const cleanUp = async (): Promise<void> => {
+      for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
+    };
+    let result: T;
+    try {
+      const scratch = join(dir, 'fleece.qcow2');
+      await run('qemu-img', ['create', '-q', '-f', 'qcow2', scratch, String(node.image['virtual-size'])]);
+      await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': fleece, file: { driver: 'file', filename: scratch }, backing: req.node });
+      undo.push(() => qmp.execute('blockdev-del', { 'node-name': fleece }));
+      await qmp.execute('transaction', {
+        actions: [
+          { type: 'block-dirty-bitmap-add', data: { node: req.node, name: next, persistent: true } },
+          ...(usable ? [{ type: 'block-dirty-bitmap-disable', data: { node: req.node, name: parentBitmap } }] : []),
+          { type: 'blockdev-backup', data: { 'job-id': job, device: req.node, target: fleece, sync: 'none' } },
+        ],
+      });
+      undo.push(() => stopJob(qmp, job));
+      const failed = async (): Promise<void> => {
+        // The parent's bitmap records again, with what the new one recorded meanwhile; the new one goes.
+        if (usable) {
+          await qmp.execute('block-dirty-bitmap-merge', { node: req.node, target: parentBitmap, bitmaps: [next] });
+          await qmp.execute('block-dirty-bitmap-enable', { node: req.node, name: parentBitmap });
+        }
+        await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: next });
+      };
+      try {
+        const socket = req.nbdSocket ?? await startNbdServer(qmp, join(dir, 'nbd.sock'), undo);
+        await qmp.execute('block-export-add', {
+          type: 'nbd', id: exportName, 'node-name': fleece, name: exportName, writable: false,
+          ...(usable ? { bitmaps: [{ node: req.node, name: parentBitmap }] } : {}),
+        });
+        undo.push(async () => {
+          const deleted = qmp.event('BLOCK_EXPORT_DELETED', (d) => d.id === exportName, 30_000);
+          await qmp.execute('block-export-del', { id: exportName });
+          await deleted;
+        });
+        const source = await NbdBlockSource.open({ socket, exportName }, `${req.node} of ${req.qmpSocket}`, usable ? parentBitmap : undefined);
+        try {
+          const dirtyExtents = usable ? await source.dirtyExtents(parentBitmap) : undefined;
+          result = await store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
+        } finally {
+          await source.close();
+        }
+      } catch (err) {
+        await cleanUp();
+        await failed().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await cleanUp();
+    }
+    if (usable) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: parentBitmap }).catch(() => undefined);
+    return result;
+  } finally {
+    qmp.close();
+  }
+}
+
+/** Starts the daemon's NBD server on a private socket for this backup (undone by `undo`). */
+async function startNbdServer(qmp: QmpClient, socket: string, undo: (() => Promise<unknown>)[]): Promise<string> {
+  try {
+    await qmp.execute('nbd-server-start', { addr: { type: 'unix', data: { path: socket } } });
+  } catch (err) {
+    if (/already running/i.test((err as Error).message)) {
+      throw new CairnError('bad-input', 'the daemon already runs an NBD server (a daemon runs one): name its socket with --nbd-socket');
+    }
+    throw err;
+  }
+  undo.push(() => qmp.execute('nbd-server-stop'));
+  return socket;
+}
+
+/** Cancels the copy-before-write job and waits until it is gone. */
+async function stopJob(qmp: QmpClient, job: string): Promise<void> {
+  await qmp.execute('block-job-cancel', { device: job, force: true }).catch(() => undefined);
+  for (let waited = 0; waited < 30_000; waited += 20) {
+    const jobs = await qmp.execute<{ id: string }[]>('query-jobs');
+    if (!jobs.some((j) => j.id === job)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new CairnError('source', `the backup job ${job} did not end within 30 s`);
+}
