@@ -13,6 +13,8 @@ import type { Bank } from '../bank/bank.ts';
 import { checkFixedPage, isZeroId } from '../bank/index-pages.ts';
 import type { FixedIndexRef, Manifest } from '../bank/manifest.ts';
 import type { BlockSink } from '../core/block-sink.ts';
+import type { Extent } from '../core/extent.ts';
+import { ExtentList } from '../core/extent-list.ts';
 import { SAME_AS_SKIP_ID, ZERO_CHUNK, type CodecPool } from './codec-pool.ts';
 import { fetchChunks, type ChunkWant, type Delivered } from './chunk-fetcher.ts';
 import { writeDurably } from './direct-writer.ts';
@@ -29,8 +31,13 @@ export interface RestoreResult {
 }
 
 export interface SinkRestoreOptions {
-  /** Write only the blocks that differ from what the sink holds (it must be readable). */
+  /** Write only the blocks that differ from what the sink holds (it must be readable, unless `changed` is given). */
   inPlace?: boolean;
+  /**
+   * In place: the only ranges where the sink may differ from the checkpoint (a dirty bitmap kept since
+   * it was taken). Their blocks are written without comparing; nothing else is read or written.
+   */
+  changed?: Extent[];
   onProgress?: ProgressListener;
 }
 
@@ -39,9 +46,9 @@ export async function restoreImageToSink(bank: Bank, pool: CodecPool, manifest: 
   const idx = manifest.index;
   if (idx.kind !== 'fixed') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
   if (sink.size < idx.size) throw new CairnError('bad-input', `the target holds ${sink.size} bytes, the image ${idx.size}`);
-  if (options.inPlace && !sink.read) throw new Error('an in-place restore needs a readable sink');
+  if (options.inPlace && !sink.read && !options.changed) throw new Error('an in-place restore needs a readable sink or the changed ranges');
   const meter = new ProgressMeter('restore', idx.size, options.onProgress);
-  const compared = { bytes: 0 };
+  const compared = { bytes: 0, changed: options.changed ? await ExtentList.from(options.changed) : undefined };
   const written = await writeImage(bank, pool, manifest, idx, sink, meter, options.inPlace ? compared : undefined);
   meter.finish();
   return { restoredBytes: idx.size, writtenBytes: written, ...(options.inPlace ? { comparedBytes: compared.bytes } : {}) };
@@ -70,7 +77,7 @@ export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manife
  * Writes every block of the image into `out`; returns the bytes written (zero pages of a zeroed sink
  * are skipped). With `compared`, only the blocks that differ from what `out` holds (counting what was read).
  */
-async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: FixedIndexRef, out: BlockSink, meter: ProgressMeter, compared?: { bytes: number }): Promise<number> {
+async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: FixedIndexRef, out: BlockSink, meter: ProgressMeter, compared?: Compared): Promise<number> {
   const limiter = new Limiter(pool.threads + 2);
   let written = 0;
   try {
@@ -197,8 +204,9 @@ function nonZeroPieces(bytes: Buffer): { offset: number; length: number }[] {
  * Which of a page's blocks the sink already holds: read back in batches of a megabyte and hashed in
  * the pool against the page's ids (an all-zero block matches the zero id).
  */
-async function sameBlocks(pool: CodecPool, out: BlockSink, page: Buffer, first: number, entries: number, idx: FixedIndexRef, compared: { bytes: number }): Promise<boolean[]> {
+async function sameBlocks(pool: CodecPool, out: BlockSink, page: Buffer, first: number, entries: number, idx: FixedIndexRef, compared: Compared): Promise<boolean[]> {
   const bs = idx.blockSize, per = Math.max(1, Math.floor((1 << 20) / bs));
+  if (compared.changed) return unchangedBlocks(compared.changed, first, entries, bs);
   const same = new Array<boolean>(entries).fill(false);
   const compare = async (b: number, count: number): Promise<void> => {
     const at = (first + b) * bs, length = Math.min(count * bs, idx.size - at);
@@ -219,6 +227,23 @@ async function sameBlocks(pool: CodecPool, out: BlockSink, page: Buffer, first: 
   } catch (err) {
     await limiter.drain().catch(() => undefined); // no read of the target may outlive the restore
     throw err;
+  }
+  return same;
+}
+
+/** What an in-place restore learns of the target: bytes read to compare, or the ranges that may differ. */
+interface Compared {
+  bytes: number;
+  changed: ExtentList | undefined;
+}
+
+/** Blocks of a page that no changed range touches. */
+function unchangedBlocks(changed: ExtentList, first: number, entries: number, bs: number): boolean[] {
+  const same = new Array<boolean>(entries).fill(true);
+  const start = first * bs, end = (first + entries) * bs;
+  for (let k = changed.firstEnding(start); k < changed.length && changed.start(k) < end; k++) {
+    const a = Math.max(0, Math.floor((changed.start(k) - start) / bs)), b = Math.min(entries, Math.ceil((changed.end(k) - start) / bs));
+    for (let i = a; i < b; i++) same[i] = false;
   }
   return same;
 }

@@ -1,5 +1,6 @@
 /** A writable NBD export as a BlockSink: the volume a restore writes into, read back for an in-place restore. */
 import type { BlockSink } from '../core/block-sink.ts';
+import type { Extent } from '../core/extent.ts';
 import { NbdClient, type NbdTarget } from './nbd-client.ts';
 
 export class NbdBlockSink implements BlockSink {
@@ -11,9 +12,16 @@ export class NbdBlockSink implements BlockSink {
     this.zeroed = zeroed;
   }
 
-  /** `zeroed`: the export is a new, empty image (zero blocks need no writing). */
-  static async open(target: NbdTarget, zeroed: boolean): Promise<NbdBlockSink> {
-    return new NbdBlockSink(await NbdClient.connect(target), zeroed);
+  /** `zeroed`: the export is a new, empty image (zero blocks need no writing); `bitmap`: a dirty bitmap to read. */
+  static async open(target: NbdTarget, zeroed: boolean, bitmap?: string): Promise<NbdBlockSink> {
+    return new NbdBlockSink(await NbdClient.connect(target, bitmap ? { metaContexts: [`qemu:dirty-bitmap:${bitmap}`] } : {}), zeroed);
+  }
+
+  /** The ranges the bitmap named at open marks dirty. */
+  async dirtyExtents(bitmap: string): Promise<Extent[]> {
+    const out: Extent[] = [];
+    for await (const e of this.#client.extents(`qemu:dirty-bitmap:${bitmap}`)) if (e.flags & 1) out.push({ offset: e.offset, length: e.length });
+    return out;
   }
 
   get size(): number {

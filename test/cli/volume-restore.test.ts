@@ -64,6 +64,15 @@ test('in place, only the blocks that differ are written, and the next incrementa
   await qemu('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', again, before]);
 });
 
+test('in place on the newest checkpoint, its bitmap says what to write: nothing is read', async (t) => {
+  const { bank, vol, id, before } = await backedUp(t);
+  await qemuWrite(vol, 'write -P 0x99 1M 64k', 'write -P 0x98 50M 1M');
+  const r = (await cairnOk(['restore', id, '--bank', bank, '--to', vol, '--in-place', '--json'])).json<RestoreJson>();
+  assert.equal(r.comparedBytes, 0);
+  assert.equal(r.writtenBytes, 64 * KiB + 1 * MiB);
+  await qemu('qemu-img', ['compare', '-F', 'raw', vol, before]);
+});
+
 test('in place is refused while the volume is in use, or when it does not exist', async (t) => {
   const { dir, bank, vol, id } = await backedUp(t);
   await qemuWrite(vol, 'write -P 0x99 1M 64k');

@@ -66,6 +66,11 @@ export async function backupImageCommand(env: CliEnvironment, file: string, opts
   });
 }
 
+/** Names the bank in the dirty bitmaps its volume backups leave (cairn-<tag>-<checkpoint>). */
+export function bitmapTag(bank: Bank): string {
+  return bank.descriptor.bankId.slice(0, 8);
+}
+
 /** `<qmp-socket>#<node>`: a volume served by qemu-storage-daemon; anything else: an image file. */
 async function onlineVolume(volume: string): Promise<{ qmpSocket: string; node: string } | undefined> {
   const m = /^(.+)#([^#/]+)$/.exec(volume);
@@ -86,7 +91,7 @@ export async function backupVolumeCommand(env: CliEnvironment, volume: string, o
     const started = Date.now();
     const parent = await chooseParent(bank, opts, 'image');
     const progress = progressReporter(env, !!opts.json);
-    const common = { parentId: parent?.id ?? null, bankTag: bank.descriptor.bankId.slice(0, 8) };
+    const common = { parentId: parent?.id ?? null, bankTag: bitmapTag(bank) };
     const store = (input: VolumeBackupInput): Promise<Manifest> => backupImage(bank, pool, { ...input, name, parent, tags: opts.tag ?? [], onProgress: progress.listener });
     const m = online
       ? await backupOnlineVolume({ ...online, ...common, ...(opts.nbdSocket ? { nbdSocket: opts.nbdSocket } : {}) }, store)

@@ -9,6 +9,7 @@ import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
 import { withBankAndPool } from '../with-bank.ts';
 import { restoreFilesCommand } from './files.ts';
+import { bitmapTag } from './backup.ts';
 
 export interface RestoreOptions extends BankOptions {
   to?: string;
@@ -35,7 +36,8 @@ export async function restoreCommand(env: CliEnvironment, ref: string, opts: Res
       if (to === '-') throw new CairnError('bad-input', 'an image restores to a file or block device, not standard output');
       const size = m.index.kind === 'fixed' ? m.index.size : 0;
       const r = opts.inPlace || format === 'qcow2'
-        ? await restoreVolume({ path: to, size, inPlace: !!opts.inPlace }, (sink, inPlace) => restoreImageToSink(bank, pool, m, sink, { inPlace, onProgress: progress.listener }))
+        ? await restoreVolume({ path: to, size, inPlace: !!opts.inPlace, checkpointId: m.id, bankTag: bitmapTag(bank) },
+          (sink, inPlace, changed) => restoreImageToSink(bank, pool, m, sink, { inPlace, ...(changed ? { changed } : {}), onProgress: progress.listener }))
         : await restoreImage(bank, pool, m, to, progress.listener);
       restoredBytes = r.restoredBytes;
       extra = { writtenBytes: r.writtenBytes, ...(r.comparedBytes !== undefined ? { comparedBytes: r.comparedBytes } : {}) };

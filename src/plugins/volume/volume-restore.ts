@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { BlockSink } from '../../core/block-sink.ts';
+import type { Extent } from '../../core/extent.ts';
 import { CairnError } from '../../core/errors.ts';
 import { NbdBlockSink } from '../../nbd/nbd-block-sink.ts';
 import { imageInfo } from './qemu-img.ts';
@@ -26,13 +27,19 @@ export interface VolumeRestoreRequest {
   /** The checkpoint's image size. */
   size: number;
   inPlace: boolean;
+  /** The checkpoint, and the tag of its bank in bitmap names: in place, a bitmap kept since the checkpoint says what may differ. */
+  checkpointId: string;
+  bankTag: string;
 }
 
-export async function restoreVolume<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+/** The mover's part: fill the sink (in place: only what differs, or only the `changed` ranges). */
+export type RestoreWrite<T> = (sink: BlockSink, inPlace: boolean, changed?: Extent[]) => Promise<T>;
+
+export async function restoreVolume<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
   return req.inPlace ? restoreInPlace(req, write) : restoreToNewImage(req, write);
 }
 
-async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
   const partial = join(dirname(req.path), `.${basename(req.path)}.cairn-partial`);
   await qemuImg(['create', '-q', '-f', 'qcow2', partial, String(req.size)], `cannot create ${partial}`);
   try {
@@ -45,13 +52,16 @@ async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: (sink: Blo
   }
 }
 
-async function restoreInPlace<T>(req: VolumeRestoreRequest, write: (sink: BlockSink, inPlace: boolean) => Promise<T>): Promise<T> {
+async function restoreInPlace<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
   const info = await imageInfo(req.path); // takes the image's lock: fails while a VM uses the volume
+  // The checkpoint's own bitmap, still recording and the size unchanged: it holds every block written since.
+  const kept = info.bitmaps.find((b) => b.name === `cairn-${req.bankTag}-${req.checkpointId}`);
+  const bitmap = kept && kept.enabled && !kept.inconsistent && info.virtualSize === req.size ? kept.name : undefined;
   if (info.virtualSize !== req.size) {
     await qemuImg(['resize', '-q', ...(info.virtualSize > req.size ? ['--shrink'] : []), '-f', info.format, req.path, String(req.size)], `cannot resize ${req.path}`);
   }
   try {
-    return await writeServed(req.path, info.format, false, (sink) => write(sink, true));
+    return await writeServed(req.path, info.format, false, async (sink) => write(sink, true, bitmap ? await sink.dirtyExtents(bitmap) : undefined), bitmap);
   } catch (err) {
     if (err instanceof CairnError && err.code === 'locked') throw err;
     const why = err instanceof Error ? err.message : String(err);
@@ -59,11 +69,11 @@ async function restoreInPlace<T>(req: VolumeRestoreRequest, write: (sink: BlockS
   }
 }
 
-/** Serves `path` writable, hands `fill` a sink on it, flushes and stops the server. */
-async function writeServed<T>(path: string, format: string, zeroed: boolean, fill: (sink: BlockSink) => Promise<T>): Promise<T> {
-  const served = await serveImage(path, format, { writable: true });
+/** Serves `path` writable (with a bitmap to read), hands `fill` a sink on it, flushes and stops the server. */
+async function writeServed<T>(path: string, format: string, zeroed: boolean, fill: (sink: NbdBlockSink) => Promise<T>, bitmap?: string): Promise<T> {
+  const served = await serveImage(path, format, { writable: true, ...(bitmap ? { bitmap } : {}) });
   try {
-    const sink = await NbdBlockSink.open({ socket: served.socket, exportName: '' }, zeroed);
+    const sink = await NbdBlockSink.open({ socket: served.socket, exportName: '' }, zeroed, bitmap);
     let result: T;
     try {
       result = await fill(sink);
