@@ -4,9 +4,7 @@ import type { Bank } from '../../bank/bank.ts';
 import type { CheckpointType, Manifest } from '../../bank/manifest.ts';
 import { backupImage } from '../../mover/image-backup.ts';
 import { backupStream } from '../../mover/stream-backup.ts';
-import { backupOfflineVolume, type VolumeBackupInput } from '../../plugins/volume/offline-volume.ts';
-import { backupOnlineVolume } from '../../plugins/volume/online-volume.ts';
-import { stat } from 'node:fs/promises';
+import { volumePlugin } from '../../plugins/volume/volume-plugin.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
 import { checkpointSummary } from './checkpoints.ts';
@@ -71,31 +69,15 @@ export function bitmapTag(bank: Bank): string {
   return bank.descriptor.bankId.slice(0, 8);
 }
 
-/** `<qmp-socket>#<node>`: a volume served by qemu-storage-daemon; anything else: an image file. */
-async function onlineVolume(volume: string): Promise<{ qmpSocket: string; node: string } | undefined> {
-  const m = /^(.+)#([^#/]+)$/.exec(volume);
-  if (!m) return undefined;
-  const st = await stat(m[1]!).catch(() => undefined);
-  if (!st?.isSocket()) {
-    if (st) return undefined; // a file whose name has a '#'
-    throw new CairnError('not-found', `${m[1]} does not exist: name the QMP socket of the daemon serving node ${m[2]} (qmp-socket#node), or an image file`);
-  }
-  return { qmpSocket: m[1]!, node: m[2]! };
-}
-
 export async function backupVolumeCommand(env: CliEnvironment, volume: string, opts: BackupOptions & { nbdSocket?: string }): Promise<void> {
   const name = checkName(opts.name);
-  const online = await onlineVolume(volume);
-  if (opts.nbdSocket && !online) throw new CairnError('bad-input', '--nbd-socket is for a volume served by qemu-storage-daemon (qmp-socket#node)');
   await withBankAndPool(env, opts, async (bank, pool) => {
     const started = Date.now();
     const parent = await chooseParent(bank, opts, 'image');
     const progress = progressReporter(env, !!opts.json);
-    const common = { parentId: parent?.id ?? null, bankTag: bitmapTag(bank) };
-    const store = (input: VolumeBackupInput): Promise<Manifest> => backupImage(bank, pool, { ...input, name, parent, tags: opts.tag ?? [], onProgress: progress.listener });
-    const m = online
-      ? await backupOnlineVolume({ ...online, ...common, ...(opts.nbdSocket ? { nbdSocket: opts.nbdSocket } : {}) }, store)
-      : await backupOfflineVolume({ path: volume, ...common }, store);
+    const m = await volumePlugin.protect(
+      { resourceId: volume, parentId: parent?.id ?? null, bankTag: bitmapTag(bank), options: opts.nbdSocket ? { nbdSocket: opts.nbdSocket } : {} },
+      (input) => backupImage(bank, pool, { ...input, name, parent, tags: opts.tag ?? [], onProgress: progress.listener }));
     progress.done();
     printBackup(env, m, started, opts.json);
   });

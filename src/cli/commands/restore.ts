@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
 import { restoreImage, restoreImageToSink } from '../../mover/image-restore.ts';
-import { restoreVolume } from '../../plugins/volume/volume-restore.ts';
+import { volumePlugin } from '../../plugins/volume/volume-plugin.ts';
 import { restoreStream, restoreStreamToFile } from '../../mover/stream-restore.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { formatBytes, printJson, progressReporter } from '../output.ts';
@@ -36,7 +36,7 @@ export async function restoreCommand(env: CliEnvironment, ref: string, opts: Res
       if (to === '-') throw new CairnError('bad-input', 'an image restores to a file or block device, not standard output');
       const size = m.index.kind === 'fixed' ? m.index.size : 0;
       const r = opts.inPlace || format === 'qcow2'
-        ? await restoreVolume({ path: to, size, inPlace: !!opts.inPlace, checkpointId: m.id, bankTag: bitmapTag(bank) },
+        ? await volumePlugin.restore({ checkpointId: m.id, size, bankTag: bitmapTag(bank), target: opts.inPlace ? { path: to, inPlace: true } : { path: to, format: 'qcow2' } },
           (sink, inPlace, changed) => restoreImageToSink(bank, pool, m, sink, { inPlace, ...(changed ? { changed } : {}), onProgress: progress.listener }))
         : await restoreImage(bank, pool, m, to, progress.listener);
       restoredBytes = r.restoredBytes;

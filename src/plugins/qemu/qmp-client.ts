@@ -25,12 +25,12 @@ export class QmpClient {
     this.#what = what;
   }
 
-  static async connect(path: string, timeoutMs = 30_000): Promise<QmpClient> {
+  static async connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
     const what = `the QMP monitor at ${path}`;
     const socket = connect({ path });
     const client = new QmpClient(socket, what);
     const greeted = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CairnError('source', `${what} did not greet within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new CairnError('source', `${what} did not greet within ${timeoutMs} ms (a monitor serves one client at a time: is another one connected?)`)), timeoutMs);
       client.#greeted = () => { clearTimeout(timer); resolve(); };
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);

@@ -10,8 +10,7 @@
  * since the parent, or reads the whole volume; either way it removes the other bitmaps of this bank
  * it finds. A failure undoes the switch: the new bitmap is merged back into the parent's.
  */
-import type { BlockSource } from '../../core/block-source.ts';
-import type { Extent } from '../../core/extent.ts';
+import type { ImageStore } from '../../core/plugin.ts';
 import { FileBlockSource } from '../../mover/file-block-source.ts';
 import { newCheckpointId } from '../../mover/image-backup.ts';
 import { NbdBlockSource } from '../../nbd/nbd-block-source.ts';
@@ -26,16 +25,7 @@ export interface OfflineVolumeRequest {
   bankTag: string;
 }
 
-/** What the mover gets to store. */
-export interface VolumeBackupInput {
-  source: BlockSource;
-  checkpointId: string;
-  /** Only these ranges changed since the parent; absent: read every data block. */
-  dirtyExtents?: Extent[];
-  warnings: string[];
-}
-
-export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: ImageStore<T>): Promise<T> {
   const info = await imageInfo(req.path);
   if (info.format !== 'qcow2') return readWhole(req.path, info.format, store);
 
@@ -93,7 +83,7 @@ async function undo(path: string, next: string, parentBitmap: string | undefined
 }
 
 /** Raw images are read directly (holes found by SEEK_DATA); other formats through qemu-nbd. */
-async function readWhole<T>(path: string, format: string, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+async function readWhole<T>(path: string, format: string, store: ImageStore<T>): Promise<T> {
   const checkpointId = newCheckpointId();
   if (format === 'raw') {
     const source = await FileBlockSource.open(path);

@@ -15,7 +15,8 @@ import { CairnError } from '../../core/errors.ts';
 import { newCheckpointId } from '../../mover/image-backup.ts';
 import { NbdBlockSource } from '../../nbd/nbd-block-source.ts';
 import { QmpClient } from '../qemu/qmp-client.ts';
-import { trustedBitmap, type VolumeBackupInput } from './offline-volume.ts';
+import { trustedBitmap } from './offline-volume.ts';
+import type { ImageStore } from '../../core/plugin.ts';
 
 const run = promisify(execFile);
 
@@ -35,7 +36,7 @@ interface BlockNode {
   'dirty-bitmaps'?: { name: string; recording: boolean; busy: boolean; inconsistent?: boolean; persistent: boolean }[];
 }
 
-export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: (input: VolumeBackupInput) => Promise<T>): Promise<T> {
+export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: ImageStore<T>): Promise<T> {
   const qmp = await QmpClient.connect(req.qmpSocket);
   try {
     const nodes = await qmp.execute<BlockNode[]>('query-named-block-nodes', { flat: true });

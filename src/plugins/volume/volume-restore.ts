@@ -12,8 +12,7 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { BlockSink } from '../../core/block-sink.ts';
-import type { Extent } from '../../core/extent.ts';
+import type { ImageWrite } from '../../core/plugin.ts';
 import { CairnError } from '../../core/errors.ts';
 import { NbdBlockSink } from '../../nbd/nbd-block-sink.ts';
 import { imageInfo } from './qemu-img.ts';
@@ -32,14 +31,11 @@ export interface VolumeRestoreRequest {
   bankTag: string;
 }
 
-/** The mover's part: fill the sink (in place: only what differs, or only the `changed` ranges). */
-export type RestoreWrite<T> = (sink: BlockSink, inPlace: boolean, changed?: Extent[]) => Promise<T>;
-
-export async function restoreVolume<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
+export async function restoreVolume<T>(req: VolumeRestoreRequest, write: ImageWrite<T>): Promise<T> {
   return req.inPlace ? restoreInPlace(req, write) : restoreToNewImage(req, write);
 }
 
-async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
+async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: ImageWrite<T>): Promise<T> {
   const partial = join(dirname(req.path), `.${basename(req.path)}.cairn-partial`);
   await qemuImg(['create', '-q', '-f', 'qcow2', partial, String(req.size)], `cannot create ${partial}`);
   try {
@@ -52,7 +48,7 @@ async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: RestoreWri
   }
 }
 
-async function restoreInPlace<T>(req: VolumeRestoreRequest, write: RestoreWrite<T>): Promise<T> {
+async function restoreInPlace<T>(req: VolumeRestoreRequest, write: ImageWrite<T>): Promise<T> {
   const info = await imageInfo(req.path); // takes the image's lock: fails while a VM uses the volume
   // The checkpoint's own bitmap, still recording and the size unchanged: it holds every block written since.
   const kept = info.bitmaps.find((b) => b.name === `cairn-${req.bankTag}-${req.checkpointId}`);

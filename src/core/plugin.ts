@@ -1,0 +1,74 @@
+/**
+ * The protection-plugin port: the code that knows one resource type (a volume, a server, ...).
+ * A plugin finds resources on a host, hands the mover a source to back up, prepares the target of a
+ * restore, and cleans up what it left on a resource for a checkpoint. It never sees keys, chunks or
+ * storage: the mover does the data, through the callbacks it passes in (`store`, `write`).
+ * Each plugin publishes JSON schemas of its backup options and restore targets, for the API and the
+ * console to validate and render.
+ */
+import type { BlockSink } from './block-sink.ts';
+import type { BlockSource } from './block-source.ts';
+import type { Extent } from './extent.ts';
+
+export type ResourceType = 'volume' | 'server' | 'fileset' | 'database';
+
+/** JSON Schema (draft 2020-12) as a plain object. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Something a plugin can protect. `id` is what protect() and restore() take; servers contain volumes. */
+export interface Resource {
+  type: ResourceType;
+  id: string;
+  name: string;
+  sizeBytes?: number;
+  /** Plugin-specific facts for people: format, whether it is in use, bitmaps, ... */
+  details?: Record<string, unknown>;
+  children?: Resource[];
+}
+
+/** What a plugin hands the mover to store one image (a disk of the resource). */
+export interface ImageInput {
+  source: BlockSource;
+  /** The id the checkpoint will have (plugins name things after it, e.g. a dirty bitmap). */
+  checkpointId: string;
+  /** Only these ranges changed since the parent; absent: every data block is read. */
+  dirtyExtents?: Extent[];
+  /** What the user should know about how the checkpoint was made (a fallback to a whole read, ...). */
+  warnings: string[];
+}
+
+export type ImageStore<T> = (input: ImageInput) => Promise<T>;
+
+/** The mover's part of a restore: fill the sink (in place: only what differs, or only `changed`). */
+export type ImageWrite<T> = (sink: BlockSink, inPlace: boolean, changed?: Extent[]) => Promise<T>;
+
+export interface ProtectRequest {
+  resourceId: string;
+  /** The checkpoint this backup is incremental to, if any. */
+  parentId: string | null;
+  /** Names the bank in what the plugin leaves on the resource (bitmap names). */
+  bankTag: string;
+  /** Validated against backupOptionsSchema. */
+  options: Record<string, unknown>;
+}
+
+export interface RestoreRequest {
+  checkpointId: string;
+  /** The image size the checkpoint holds. */
+  size: number;
+  bankTag: string;
+  /** Validated against restoreTargetSchema. */
+  target: Record<string, unknown>;
+}
+
+export interface ProtectionPlugin {
+  readonly type: ResourceType;
+  readonly backupOptionsSchema: JsonSchema;
+  readonly restoreTargetSchema: JsonSchema;
+  /** The resources at a location this plugin understands (a directory of images, a QMP socket, ...). */
+  discover(location: string): Promise<Resource[]>;
+  protect<T>(req: ProtectRequest, store: ImageStore<T>): Promise<T>;
+  restore<T>(req: RestoreRequest, write: ImageWrite<T>): Promise<T>;
+  /** Removes what the plugin keeps on the resource for a checkpoint that is being deleted. */
+  forget(resourceId: string, checkpointId: string, bankTag: string): Promise<void>;
+}
