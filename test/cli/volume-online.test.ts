@@ -120,3 +120,34 @@ test('a daemon without an NBD server gets one for the backup; mistakes leave the
   const left = await leftovers(d);
   assert.deepEqual([left.nodes, left.jobs, left.exports, left.bitmaps.length], [[], 0, [], 1]);
 });
+
+test('a backup killed midway leaves leftovers that the next backup removes by itself', async (t) => {
+  const d = await daemon(t, 256);
+  await d.client.close(); // and its server: Cairn starts its own NBD server, which the kill leaves running
+  const qmp = await QmpClient.connect(d.qmp);
+  await qmp.execute('block-export-del', { id: 'clients' });
+  for (let i = 0; i < 100 && (await qmp.execute<unknown[]>('query-block-exports')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await qmp.execute('nbd-server-stop');
+  qmp.close();
+  const full = (await cairnOk(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'])).json<{ id: string }>();
+
+  const killed = await cairn(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'], {
+    onSpawn: (child) => child.stderr!.once('data', () => child.kill('SIGKILL')),
+  });
+  assert.equal(killed.signal, 'SIGKILL');
+  const left = await leftovers(d);
+  assert.ok(left.nodes.length === 1 && left.exports.length === 1 && left.jobs === 1, `leftovers: ${JSON.stringify(left)}`);
+
+  const next = (await cairnOk(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'])).json<{ id: string; parent: string; warnings?: string[] }>();
+  assert.equal(next.parent, full.id);
+  assert.match(next.warnings?.join('\n') ?? '', /stopped recording/);
+  const after = await leftovers(d);
+  assert.deepEqual([after.nodes, after.jobs, after.exports], [[], 0, []]);
+  assert.deepEqual(after.bitmaps.map((b) => b.slice(-16)), [next.id]);
+  const list = (await cairnOk(['checkpoints', '--bank', d.bank, '--json'])).json<{ id: string }[]>();
+  assert.deepEqual(list.map((c) => c.id), [full.id, next.id], 'the killed backup left no checkpoint');
+  // The volume did not change: both checkpoints restore it.
+  const image = join(d.dir, 'vol-now.raw');
+  await cairnOk(['restore', next.id, '--bank', d.bank, '--to', image]);
+  await restoresTo(d, full.id, image);
+});

@@ -7,9 +7,9 @@
  * Bitmaps follow the rules of offline volumes (offline-volume.ts).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CairnError } from '../../core/errors.ts';
 import { newCheckpointId } from '../../mover/image-backup.ts';
@@ -33,22 +33,29 @@ export interface OnlineVolumeRequest {
 interface BlockNode {
   'node-name': string;
   image: { 'virtual-size': number };
-  'dirty-bitmaps'?: { name: string; recording: boolean; busy: boolean; inconsistent?: boolean; persistent: boolean }[];
+  'dirty-bitmaps'?: { name?: string; recording: boolean; busy: boolean; inconsistent?: boolean; persistent: boolean }[];
+}
+
+async function findNode(qmp: QmpClient, req: OnlineVolumeRequest): Promise<BlockNode> {
+  const nodes = await qmp.execute<BlockNode[]>('query-named-block-nodes', { flat: true });
+  const node = nodes.find((n) => n['node-name'] === req.node);
+  if (!node) throw new CairnError('bad-input', `${req.qmpSocket} has no block node '${req.node}' (it has: ${nodes.map((n) => n['node-name']).join(', ')})`);
+  return node;
 }
 
 export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: ImageStore<T>): Promise<T> {
   const qmp = await QmpClient.connect(req.qmpSocket);
   try {
-    const nodes = await qmp.execute<BlockNode[]>('query-named-block-nodes', { flat: true });
-    const node = nodes.find((n) => n['node-name'] === req.node);
-    if (!node) throw new CairnError('bad-input', `${req.qmpSocket} has no block node '${req.node}' (it has: ${nodes.map((n) => n['node-name']).join(', ')})`);
+    const node = await findNode(qmp, req);
+    await removeLeftovers(qmp);
     const prefix = `cairn-${req.bankTag}-`;
-    const ours = (node['dirty-bitmaps'] ?? []).filter((b) => b.name.startsWith(prefix));
+    // Read again: an interrupted backup's job held bitmaps of its own (without names) until just now.
+    const ours = ((await findNode(qmp, req))['dirty-bitmaps'] ?? []).filter((b) => b.name?.startsWith(prefix));
     const parentBitmap = req.parentId ? prefix + req.parentId : undefined;
     const warnings: string[] = [];
     const found = ours.find((b) => b.name === parentBitmap);
     const usable = parentBitmap !== undefined && trustedBitmap(found && { enabled: found.recording && !found.busy, inconsistent: found.inconsistent ?? false }, parentBitmap, warnings);
-    for (const b of ours) if (!(usable && b.name === parentBitmap)) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: b.name });
+    for (const b of ours) if (!(usable && b.name === parentBitmap)) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: b.name! });
 
     const checkpointId = newCheckpointId();
     const next = prefix + checkpointId;
@@ -81,16 +88,12 @@ export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: Ima
         await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: next });
       };
       try {
-        const socket = req.nbdSocket ?? await startNbdServer(qmp, join(dir, 'nbd.sock'), undo);
+        const socket = req.nbdSocket ?? await startNbdServer(qmp, join(dirname(req.qmpSocket), `.${basename(req.qmpSocket)}.cairn-nbd`), undo);
         await qmp.execute('block-export-add', {
           type: 'nbd', id: exportName, 'node-name': fleece, name: exportName, writable: false,
           ...(usable ? { bitmaps: [{ node: req.node, name: parentBitmap }] } : {}),
         });
-        undo.push(async () => {
-          const deleted = qmp.event('BLOCK_EXPORT_DELETED', (d) => d.id === exportName, 30_000);
-          await qmp.execute('block-export-del', { id: exportName });
-          await deleted;
-        });
+        undo.push(() => deleteExport(qmp, exportName));
         const source = await NbdBlockSource.open({ socket, exportName }, `${req.node} of ${req.qmpSocket}`, usable ? parentBitmap : undefined);
         try {
           const dirtyExtents = usable ? await source.dirtyExtents(parentBitmap) : undefined;
@@ -113,18 +116,43 @@ export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: Ima
   }
 }
 
-/** Starts the daemon's NBD server on a private socket for this backup (undone by `undo`). */
+/**
+ * Starts the daemon's NBD server for this backup, stopped by `undo`. Its socket has a fixed name next
+ * to the QMP socket, so a server left running by an interrupted backup is recognised as Cairn's.
+ */
 async function startNbdServer(qmp: QmpClient, socket: string, undo: (() => Promise<unknown>)[]): Promise<string> {
   try {
     await qmp.execute('nbd-server-start', { addr: { type: 'unix', data: { path: socket } } });
   } catch (err) {
-    if (/already running/i.test((err as Error).message)) {
+    if (!/already running/i.test((err as Error).message)) throw err;
+    if (!(await stat(socket).catch(() => undefined))?.isSocket()) {
       throw new CairnError('bad-input', 'the daemon already runs an NBD server (a daemon runs one): name its socket with --nbd-socket');
     }
-    throw err;
   }
   undo.push(() => qmp.execute('nbd-server-stop'));
   return socket;
+}
+
+/**
+ * Removes what an interrupted backup left in the daemon: Cairn's exports, copy-before-write jobs and
+ * fleecing overlays, with their scratch files. Their names start with "cairn-"; nothing else is touched.
+ */
+async function removeLeftovers(qmp: QmpClient): Promise<void> {
+  for (const e of await qmp.execute<{ id: string }[]>('query-block-exports')) if (e.id.startsWith('cairn-')) await deleteExport(qmp, e.id);
+  for (const j of await qmp.execute<{ id: string }[]>('query-jobs')) if (j.id.startsWith('cairn-backup-')) await stopJob(qmp, j.id);
+  const nodes = await qmp.execute<{ 'node-name': string; file: string }[]>('query-named-block-nodes', { flat: true });
+  for (const n of nodes) {
+    if (!n['node-name'].startsWith('cairn-fleece-')) continue;
+    await qmp.execute('blockdev-del', { 'node-name': n['node-name'] });
+    const scratchDir = dirname(n.file);
+    if (basename(scratchDir).startsWith('cairn-fleece-')) await rm(scratchDir, { recursive: true, force: true });
+  }
+}
+
+async function deleteExport(qmp: QmpClient, id: string): Promise<void> {
+  const deleted = qmp.event('BLOCK_EXPORT_DELETED', (d) => d.id === id, 30_000);
+  await qmp.execute('block-export-del', { id, mode: 'hard' });
+  await deleted;
 }
 
 /** Cancels the copy-before-write job and waits until it is gone. */
