@@ -132,16 +132,24 @@ function realPieces(pool: Buffer, seed: string): (block: number) => Buffer {
   };
 }
 
-async function rewriteScattered(file: string, logicalBytes: number, blocks: number, seed: string, content: (block: number) => Buffer): Promise<RewriteStats> {
+/** The 64 KiB blocks the rewrite changes, in ascending order: the same for every variant of a set. */
+export function rewrittenBlocks(logicalBytes: number, seed: string): number[] {
+  const blocks = Math.round((logicalBytes * rewriteFraction) / blockBytes);
   const totalBlocks = Math.floor(logicalBytes / blockBytes);
   const random = seededRandom(`${seed}:offsets`);
   const chosen = new Set<number>();
   while (chosen.size < blocks) chosen.add(Math.floor(random() * totalBlocks));
+  return [...chosen].sort((a, b) => a - b);
+}
+
+async function rewriteScattered(file: string, logicalBytes: number, blocks: number, seed: string, content: (block: number) => Buffer): Promise<RewriteStats> {
+  const chosen = rewrittenBlocks(logicalBytes, seed);
+  if (chosen.length !== blocks) throw new Error(`rewrite plans ${chosen.length} blocks, ${blocks} expected`);
   const stats: RewriteStats = { blockBytes, blocks, changedBytes: blocks * blockBytes, differingBytes: 0, blocksThatWereZero: 0 };
   const handle = await open(file, 'r+');
   try {
     const old = Buffer.alloc(blockBytes);
-    for (const block of [...chosen].sort((a, b) => a - b)) {
+    for (const block of chosen) {
       const position = block * blockBytes;
       await handle.read(old, 0, blockBytes, position);
       const fresh = content(block);

@@ -17,7 +17,7 @@ export interface BenchOptions {
   seed: string;
 }
 
-export const usage = `usage: node bench/run.ts [--quick | --size 4G] [--only cairn,restic,borg] [--data image,files]
+export const usage = `usage: node bench/run.ts [--quick | --size 4G] [--only cairn,restic,borg] [--data image,volume,files]
                          [--keep] [--cache DIR] [--work DIR] [--seed TEXT]
   --quick   a 512 MiB image and a ~50 MB tree: a smoke run of a few minutes
   --size    logical size of the disk image (default 4G)
@@ -37,9 +37,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   const imageBytes = parseSize(values.size ?? (values.quick ? '512M' : '4G'));
   const tools = values.only?.split(',') ?? allTools;
-  const data = (values.data?.split(',') ?? ['image', 'files']) as DataKind[];
+  const data = (values.data?.split(',') ?? ['image', 'volume', 'files']) as DataKind[];
   for (const tool of tools) if (!allTools.includes(tool)) throw new Error(`unknown tool ${tool}\n${usage}`);
-  for (const kind of data) if (kind !== 'image' && kind !== 'files') throw new Error(`unknown data ${String(kind)}\n${usage}`);
+  for (const kind of data) if (kind !== 'image' && kind !== 'volume' && kind !== 'files') throw new Error(`unknown data ${String(kind)}\n${usage}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     imageBytes, imageDataBytes: Math.round((1.5e9 * imageBytes) / (4 * gib)),

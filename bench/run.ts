@@ -14,6 +14,7 @@ import { parseOptions, usage } from './options.ts';
 import { borg, restic } from './peers.ts';
 import type { Row, ScenarioResult, Subject } from './scenario.ts';
 import { imageSubject, runScenario, treeSubject } from './scenario.ts';
+import { volumeSubject } from './volume-subject.ts';
 import { formatTable } from './table.ts';
 import type { BenchTool } from './tool.ts';
 
@@ -51,9 +52,10 @@ async function main(): Promise<number> {
 
 async function buildSubjects(options: BenchOptions): Promise<Subject[]> {
   const subjects: Subject[] = [];
-  if (options.data.includes('image')) {
+  if (options.data.includes('image') || options.data.includes('volume')) {
     const set = await imageSet(options.cacheDir, options.imageBytes, options.imageDataBytes, options.seed);
-    subjects.push(imageSubject(set, 'random'), imageSubject(set, 'real'));
+    if (options.data.includes('image')) subjects.push(imageSubject(set, 'random'), imageSubject(set, 'real'));
+    if (options.data.includes('volume')) subjects.push(volumeSubject(set, options.seed));
   }
   if (options.data.includes('files')) subjects.push(treeSubject(await treeSet(options.cacheDir, options.treeBytes, options.seed)));
   return subjects;

@@ -86,7 +86,7 @@ export function treeSubject(set: TreeSet): Subject {
   };
 }
 
-async function differs(cmd: string, args: string[]): Promise<string | undefined> {
+export async function differs(cmd: string, args: string[]): Promise<string | undefined> {
   try {
     await run(cmd, args);
     return undefined;

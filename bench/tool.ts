@@ -1,7 +1,7 @@
 // What the orchestrator needs from each tool under test (Cairn, restic, borg).
 import type { CommandResult } from './measure.ts';
 
-export type DataKind = 'image' | 'files';
+export type DataKind = 'image' | 'volume' | 'files';
 export type Phase = 'full' | 'incremental' | 'restore';
 
 /** The JSON object `cairn backup … --json` prints last on stdout. */
