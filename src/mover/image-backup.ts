@@ -217,19 +217,32 @@ async function backupBatch(source: BlockSource, storer: ChunkStorer, reads: Alig
   const data = reads.take();
   const bounds: number[] = [];
   let length = 0, blocks = 0;
+  // The segments are read at the same time: scattered changed blocks are each a read of their own,
+  // and a source over NBD or a cold disk answers many in flight far sooner than one after another.
+  const reading: Promise<void>[] = [];
+  let short: string | undefined;
   for (const { first, count } of segments) {
     const offset = (pageBlock + first) * bs;
     const want = Math.min(count * bs, size - offset);
-    const got = await source.read(new Uint8Array(data, length), want, offset);
-    if (got < want) {
-      reads.give(data);
-      throw new CairnError('bad-input', `${source.description} ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`);
-    }
+    reading.push(source.read(new Uint8Array(data, length), want, offset).then((got) => {
+      if (got < want) short ??= `${source.description} ended at ${offset + got} bytes while ${size} were expected; was it truncated during the backup?`;
+    }));
     for (let i = 0; i < count; i++) bounds.push(length + i * bs);
     length += want;
     blocks += count;
   }
   bounds.push(length);
+  try {
+    await Promise.all(reading);
+  } catch (err) {
+    await Promise.allSettled(reading); // no read may still be writing into the buffer given back
+    reads.give(data);
+    throw err;
+  }
+  if (short) {
+    reads.give(data);
+    throw new CairnError('bad-input', short);
+  }
   let skipIds: ArrayBuffer | undefined;
   if (page.parent) {
     const skip = new Uint8Array(blocks * 32);

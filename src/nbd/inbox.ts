@@ -1,6 +1,6 @@
 /**
- * Bytes received on a socket, taken in exact amounts. The handshake awaits them (`read`); the
- * transmission phase takes what is there (`take`, `copyInto`) each time more arrives.
+ * Bytes received on a socket during the handshake, taken in exact amounts (`read` waits for them).
+ * The transmission phase frames replies itself (reply-reader.ts).
  */
 export class Inbox {
   readonly #chunks: Buffer[] = [];
@@ -38,16 +38,6 @@ export class Inbox {
     return new Promise((resolve, reject) => { this.#waiter = { n, resolve, reject }; });
   }
 
-  /** The big-endian 32-bit word at the front, not taken (4 bytes must be there). */
-  peekUInt32(): number {
-    const first = this.#chunks[0]!;
-    if (first.length - this.#head >= 4) return first.readUInt32BE(this.#head);
-    const b = Buffer.allocUnsafe(4);
-    let k = 0;
-    for (let c = 0, h = this.#head; k < 4; c++, h = 0) for (let i = h; i < this.#chunks[c]!.length && k < 4; i++) b[k++] = this.#chunks[c]![i]!;
-    return b.readUInt32BE(0);
-  }
-
   /** The next `n` bytes, which must be there. */
   take(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);
@@ -55,14 +45,14 @@ export class Inbox {
     return out;
   }
 
-  /** Moves the next `n` bytes (which must be there) into `target` at `at`; null target discards them. */
-  copyInto(target: Uint8Array | null, at: number, n: number): void {
+  /** Moves the next `n` bytes (which must be there) into `target` at `at`. */
+  copyInto(target: Uint8Array, at: number, n: number): void {
     if (n > this.#length) throw new Error(`inbox: ${n} bytes wanted, ${this.#length} there`);
     let done = 0;
     while (done < n) {
       const chunk = this.#chunks[0]!;
       const k = Math.min(n - done, chunk.length - this.#head);
-      if (target) target.set(chunk.subarray(this.#head, this.#head + k), at + done);
+      target.set(chunk.subarray(this.#head, this.#head + k), at + done);
       done += k;
       this.#head += k;
       if (this.#head === chunk.length) {

@@ -11,9 +11,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { CairnError } from '../core/errors.ts';
 import { negotiate, type Negotiated } from './handshake.ts';
 import { Inbox } from './inbox.ts';
+import { ReplyReader, type Kind, type Pending } from './reply-reader.ts';
 import {
-  CMD_BLOCK_STATUS, CMD_DISC, CMD_FLUSH, CMD_READ, CMD_WRITE, REPLY_FLAG_DONE, REPLY_TYPE_BLOCK_STATUS, REPLY_TYPE_NONE, REPLY_TYPE_OFFSET_DATA,
-  OPT_ABORT, REPLY_TYPE_OFFSET_HOLE, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, TFLAG_READ_ONLY, TFLAG_SEND_FLUSH, encodeOption, encodeRequest, errnoText, isChunkError,
+  CMD_BLOCK_STATUS, CMD_DISC, CMD_FLUSH, CMD_READ, CMD_WRITE, OPT_ABORT, TFLAG_READ_ONLY, TFLAG_SEND_FLUSH, encodeOption, encodeRequest,
 } from './protocol.ts';
 
 /** Where an NBD export is: a Unix socket path, or a TCP host and port; and the export's name. */
@@ -32,22 +32,6 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-type Kind = 'read' | 'write' | 'flush' | 'status';
-
-interface Pending {
-  kind: Kind;
-  /** For block status: the id of the meta context whose extents are wanted (a reply holds one chunk per negotiated context). */
-  contextId: number;
-  offset: number;
-  length: number;
-  target: Uint8Array;
-  covered: number;
-  extents: NbdExtent[];
-  error: string | undefined;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 const COMMANDS: Record<Kind, number> = { read: CMD_READ, write: CMD_WRITE, flush: CMD_FLUSH, status: CMD_BLOCK_STATUS };
 
 export class NbdClient {
@@ -56,7 +40,7 @@ export class NbdClient {
   /** The largest single read request; larger reads are split. */
   readonly maxRead: number;
   readonly #socket: Socket;
-  readonly #inbox: Inbox;
+  readonly #replies: ReplyReader;
   readonly #what: string;
   readonly #n: Negotiated;
   readonly #pending = new Map<number, Pending>();
@@ -64,12 +48,10 @@ export class NbdClient {
   #nextCookie = 1;
   #broken: Error | undefined;
   #closing = false;
-  /** The reply being received: its header is taken, `payload` bytes of it are awaited. */
-  #reply: { structured: boolean; flags: number; type: number; cookie: number; payload: number } | undefined;
 
-  private constructor(socket: Socket, inbox: Inbox, what: string, n: Negotiated) {
+  private constructor(socket: Socket, what: string, n: Negotiated) {
     this.#socket = socket;
-    this.#inbox = inbox;
+    this.#replies = new ReplyReader((cookie) => this.#pending.get(cookie), (cookie, p) => this.#finish(cookie, p), (w) => this.#violation(w));
     this.#what = what;
     this.#n = n;
     this.size = n.size;
@@ -79,22 +61,25 @@ export class NbdClient {
 
   static async connect(target: NbdTarget, options: ConnectOptions = {}): Promise<NbdClient> {
     const what = 'socket' in target ? `the NBD server at ${target.socket}` : `the NBD server at ${target.host}:${target.port}`;
-    const socket = 'socket' in target ? netConnect({ path: target.socket }) : netConnect({ host: target.host, port: target.port });
-    socket.setNoDelay(true);
+    // Replies are read into one reused buffer (onread): the handshake copies what it needs, the
+    // transmission phase moves read data straight into each request's target.
     const inbox = new Inbox();
-    socket.on('data', (chunk: Buffer) => inbox.push(chunk));
+    let deliver = (n: number, buf: Buffer): void => inbox.push(Buffer.from(buf.subarray(0, n)));
+    const onread = { buffer: Buffer.allocUnsafe(256 << 10), callback: (n: number, buf: Uint8Array): boolean => { deliver(n, buf as Buffer); return true; } };
+    const socket = 'socket' in target ? netConnect({ path: target.socket, onread }) : netConnect({ host: target.host, port: target.port, onread });
+    socket.setNoDelay(true);
     socket.on('error', (err) => inbox.fail(err));
     socket.on('close', () => inbox.fail(new CairnError('source', `${what} closed the connection during the NBD handshake`)));
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => inbox.fail(new CairnError('source', `${what} did not complete the NBD handshake within ${timeoutMs} ms`)), timeoutMs);
     try {
       const n = await negotiate(socket, inbox, what, target.exportName, options.metaContexts ?? []);
-      const client = new NbdClient(socket, inbox, what, n);
-      socket.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
-      socket.on('data', (chunk: Buffer) => client.#receive(chunk));
+      const client = new NbdClient(socket, what, n);
+      socket.removeAllListeners('error').removeAllListeners('close');
+      deliver = (count, buf) => client.#receive(buf, count);
       socket.on('error', (err) => client.#fail(new CairnError('source', `${what} failed: ${err.message}`)));
       socket.on('close', () => client.#fail(new CairnError('source', `${what} closed the connection`)));
-      if (inbox.length > 0) client.#pump();
+      if (inbox.length > 0) client.#receive(inbox.take(inbox.length), inbox.length);
       return client;
     } catch (err) {
       // A server that answered gets a polite goodbye (NBD_OPT_ABORT) instead of a torn connection.
@@ -211,84 +196,11 @@ export class NbdClient {
     return promise;
   }
 
-  #receive(chunk: Buffer): void {
-    this.#inbox.push(chunk);
-    this.#pump();
-  }
-
-  /** Handles every whole reply (or reply chunk) that has arrived. */
-  #pump(): void {
-    const inbox = this.#inbox;
+  #receive(buf: Buffer, n: number): void {
     try {
-      for (;;) {
-        if (!this.#reply) {
-          if (inbox.length < 4) return;
-          const magic = inbox.peekUInt32();
-          if (magic === STRUCTURED_REPLY_MAGIC) {
-            if (inbox.length < 20) return;
-            const h = inbox.take(20);
-            this.#reply = { structured: true, flags: h.readUInt16BE(4), type: h.readUInt16BE(6), cookie: Number(h.readBigUInt64BE(8)), payload: h.readUInt32BE(16) };
-          } else if (magic === SIMPLE_REPLY_MAGIC) {
-            if (inbox.length < 16) return;
-            const h = inbox.take(16);
-            const cookie = Number(h.readBigUInt64BE(8)), errno = h.readUInt32BE(4);
-            const p = this.#pending.get(cookie);
-            if (!p) throw this.#violation(`a reply to request ${cookie}, which is not in flight`);
-            // Without structured replies a successful read's data follows the header.
-            this.#reply = { structured: false, flags: REPLY_FLAG_DONE, type: errno, cookie, payload: errno === 0 && p.kind === 'read' ? p.length : 0 };
-          } else {
-            throw this.#violation(`a reply with the unknown magic 0x${magic.toString(16)}`);
-          }
-        }
-        const r = this.#reply;
-        if (inbox.length < r.payload) return;
-        this.#reply = undefined;
-        const p = this.#pending.get(r.cookie);
-        if (!p) throw this.#violation(`a reply to request ${r.cookie}, which is not in flight`);
-        if (r.structured) this.#chunk(p, r.type, r.payload);
-        else if (r.type !== 0) p.error = errnoText(r.type);
-        else {
-          inbox.copyInto(p.target, 0, r.payload);
-          p.covered = r.payload;
-        }
-        if (r.flags & REPLY_FLAG_DONE) this.#finish(r.cookie, p);
-      }
+      this.#replies.consume(buf, 0, n);
     } catch (err) {
       this.#fail(err instanceof CairnError ? err : new CairnError('source', `${this.#what}: ${(err as Error).message}`));
-    }
-  }
-
-  /** One structured reply chunk of `payload` bytes (all arrived) for request `p`. */
-  #chunk(p: Pending, type: number, payload: number): void {
-    const inbox = this.#inbox;
-    if (type === REPLY_TYPE_NONE) {
-      inbox.copyInto(null, 0, payload);
-    } else if (isChunkError(type)) {
-      const body = inbox.take(payload);
-      const errno = body.readUInt32BE(0), n = body.readUInt16BE(4);
-      const message = body.toString('utf8', 6, 6 + n);
-      p.error = `${errnoText(errno)}${message ? `: ${message}` : ''}`;
-    } else if (p.kind === 'read' && (type === REPLY_TYPE_OFFSET_DATA || type === REPLY_TYPE_OFFSET_HOLE)) {
-      const head = inbox.take(type === REPLY_TYPE_OFFSET_DATA ? 8 : 12);
-      const at = Number(head.readBigUInt64BE(0)) - p.offset;
-      const n = type === REPLY_TYPE_OFFSET_DATA ? payload - 8 : head.readUInt32BE(8);
-      if (at < 0 || at + n > p.length) throw this.#violation(`data outside the range read (${n} bytes at ${p.offset + at})`);
-      if (type === REPLY_TYPE_OFFSET_DATA) inbox.copyInto(p.target, at, n);
-      else p.target.fill(0, at, at + n);
-      p.covered += n;
-    } else if (p.kind === 'status' && type === REPLY_TYPE_BLOCK_STATUS) {
-      const body = inbox.take(payload);
-      if (body.readUInt32BE(0) !== p.contextId) return; // another negotiated context's answer
-      let at = p.offset;
-      for (let i = 4; i + 8 <= body.length; i += 8) {
-        const length = body.readUInt32BE(i);
-        if (length === 0) throw this.#violation('a block status extent of length 0');
-        p.extents.push({ offset: at, length, flags: body.readUInt32BE(i + 4) });
-        at += length;
-      }
-      if (p.extents.length === 0) throw this.#violation('a block status reply without extents');
-    } else {
-      throw this.#violation(`a reply chunk of type ${type} to a ${p.kind} request`);
     }
   }
 

@@ -35,7 +35,7 @@ export async function serveImage(path: string, format: string, options: { bitmap
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await run('qemu-nbd', [...(options.writable ? ['--cache=none', '--discard=unmap'] : ['--read-only']), '--fork', '--pid-file', pidFile, '--socket', socket,
+    await run('qemu-nbd', ['--cache=none', '--aio=native', ...(options.writable ? ['--discard=unmap'] : ['--read-only']), '--fork', '--pid-file', pidFile, '--socket', socket,
       '--format', format, ...(options.bitmap ? ['--bitmap', options.bitmap] : []), path]);
   } catch (err) {
     await stop();
