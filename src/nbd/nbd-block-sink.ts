@@ -1,11 +1,19 @@
-/** A writable NBD export as a BlockSink: the volume a restore writes into, read back for an in-place restore. */
+/**
+ * A writable NBD export as a BlockSink: the volume a restore writes into, read back for an in-place
+ * restore. Writes are pipelined: write() returns once the bytes have left (the caller may reuse its
+ * buffer), with up to WRITES_IN_FLIGHT unacknowledged; a refused write fails a later write or close().
+ */
 import type { BlockSink } from '../core/block-sink.ts';
 import type { Extent } from '../core/extent.ts';
 import { NbdClient, type NbdTarget } from './nbd-client.ts';
 
+const WRITES_IN_FLIGHT = 64;
+
 export class NbdBlockSink implements BlockSink {
   readonly zeroed: boolean;
   readonly #client: NbdClient;
+  readonly #acks = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
 
   private constructor(client: NbdClient, zeroed: boolean) {
     this.#client = client;
@@ -28,8 +36,18 @@ export class NbdBlockSink implements BlockSink {
     return this.#client.size;
   }
 
-  write(bytes: Uint8Array, position: number): Promise<void> {
-    return this.#client.write(position, bytes);
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    this.#throwIfFailed();
+    const { sent, done } = this.#client.send(position, bytes);
+    const ack: Promise<void> = done.catch((error: unknown) => { this.#failure ??= { error }; }).finally(() => this.#acks.delete(ack));
+    this.#acks.add(ack);
+    await sent.catch(() => undefined);
+    while (this.#acks.size > WRITES_IN_FLIGHT) await Promise.race(this.#acks);
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
   }
 
   async read(buf: Uint8Array, length: number, position: number): Promise<number> {
@@ -38,9 +56,11 @@ export class NbdBlockSink implements BlockSink {
     return n;
   }
 
-  /** Makes the writes durable, then disconnects. */
+  /** Waits for every write, makes them durable, then disconnects. */
   async close(): Promise<void> {
     try {
+      await Promise.all(this.#acks);
+      this.#throwIfFailed();
       await this.#client.flush();
     } finally {
       await this.#client.close();

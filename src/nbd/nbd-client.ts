@@ -116,16 +116,29 @@ export class NbdClient {
 
   /** Writes `bytes` at `offset`, in requests of at most maxRead, all in flight at once; done when the server acknowledged them. */
   async write(offset: number, bytes: Uint8Array): Promise<void> {
+    await this.send(offset, bytes).done;
+  }
+
+  /**
+   * Writes without waiting for the server: `sent` settles once the bytes are handed to the kernel
+   * (the caller may then reuse `bytes`), `done` once the server acknowledged them. flush() covers only
+   * acknowledged writes: await `done` of every write first.
+   */
+  send(offset: number, bytes: Uint8Array): { sent: Promise<void>; done: Promise<void> } {
     if (this.readOnly) throw new CairnError('bad-input', `${this.#what} serves this export read-only`);
     if (offset < 0 || offset + bytes.length > this.size) {
       throw new CairnError('bad-input', `cannot write ${bytes.length} bytes at ${offset} to ${this.#what}: the export has ${this.size} bytes`);
     }
-    const parts: Promise<unknown>[] = [];
+    const sent: Promise<void>[] = [], acked: Promise<unknown>[] = [];
     for (let done = 0; done < bytes.length; done += this.maxRead) {
       const piece = bytes.subarray(done, Math.min(bytes.length, done + this.maxRead));
-      parts.push(this.#request('write', offset + done, piece.length, piece));
+      let onSent!: () => void;
+      sent.push(new Promise<void>((resolve) => { onSent = resolve; }));
+      acked.push(this.#request('write', offset + done, piece.length, piece, 0, onSent));
     }
-    await Promise.all(parts);
+    // A connection that breaks before the bytes leave fails `done`; `sent` then settles with it.
+    const done = Promise.all(acked).then(() => undefined);
+    return { sent: Promise.race([Promise.all(sent).then(() => undefined), done]), done };
   }
 
   /** Makes every acknowledged write durable (when the server supports flushing; else its writes are). */
@@ -177,7 +190,7 @@ export class NbdClient {
     this.#socket.destroy();
   }
 
-  #request(kind: Kind, offset: number, length: number, target: Uint8Array, contextId = 0): Promise<Pending> {
+  #request(kind: Kind, offset: number, length: number, target: Uint8Array, contextId = 0, onSent?: () => void): Promise<Pending> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#closing) return Promise.reject(new CairnError('source', `the connection to ${this.#what} is closed`));
     const cookie = this.#nextCookie++;
@@ -188,7 +201,7 @@ export class NbdClient {
       };
       this.#pending.set(cookie, pending);
       this.#socket.write(encodeRequest(0, COMMANDS[kind], BigInt(cookie), offset, length));
-      if (kind === 'write') this.#socket.write(target);
+      if (kind === 'write') this.#socket.write(target, () => onSent?.());
     });
     this.#inFlight.add(promise);
     const settled = (): void => { this.#inFlight.delete(promise); };
