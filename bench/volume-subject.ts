@@ -1,10 +1,11 @@
 // The bench image as a qcow2 volume, changed through QEMU (qemu-nbd) so that its dirty bitmap records
 // the change: Cairn's incremental reads only the dirty clusters (changed-block tracking), while the
 // peers back up the qcow2 file as a file. The change is the image-real rewrite, block for block.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NbdClient } from '../src/nbd/nbd-client.ts';
+import { alive } from '../src/plugins/volume/qemu-nbd.ts';
 import { rewrittenBlocks, type ImageSet } from './dataset.ts';
 import { run } from './measure.ts';
 import { differs, type Subject } from './scenario.ts';
@@ -50,14 +51,4 @@ async function writeThroughQemu(volume: string, from: string, blocks: number[]):
   const pid = Number(await readFile(pidFile, 'utf8'));
   for (let i = 0; i < 1000 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   await rm(pidFile, { force: true });
-}
-
-/** Running and not a zombie (a forked daemon's reaper may be slow or absent). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }

@@ -46,6 +46,19 @@ async function restoresTo(d: Daemon, id: string, expected: string): Promise<void
   await qemu('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', out, expected]);
 }
 
+/** Ends the client's connection, its export and the daemon's NBD server. */
+async function stopClientsServer(d: Daemon): Promise<void> {
+  await d.client.close();
+  const qmp = await QmpClient.connect(d.qmp);
+  try {
+    await qmp.execute('block-export-del', { id: 'clients' });
+    for (let i = 0; i < 100 && (await qmp.execute<unknown[]>('query-block-exports')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await qmp.execute('nbd-server-stop');
+  } finally {
+    qmp.close();
+  }
+}
+
 /** What Cairn left in the daemon: block nodes, jobs, exports and bitmaps of its own. */
 async function leftovers(d: Daemon): Promise<{ nodes: string[]; jobs: number; exports: string[]; bitmaps: string[] }> {
   const qmp = await QmpClient.connect(d.qmp);
@@ -109,12 +122,7 @@ test('a daemon without an NBD server gets one for the backup; mistakes leave the
   assert.match(noSocket.stderr, /--nbd-socket/);
   assert.deepEqual(await leftovers(d), { nodes: [], jobs: 0, exports: ['clients'], bitmaps: [] });
   // Without the clients' server (stopped here), Cairn starts and stops one of its own.
-  await d.client.close();
-  const qmp = await QmpClient.connect(d.qmp);
-  await qmp.execute('block-export-del', { id: 'clients' });
-  for (let i = 0; i < 100 && (await qmp.execute<unknown[]>('query-block-exports')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  await qmp.execute('nbd-server-stop');
-  qmp.close();
+  await stopClientsServer(d);
   const full = (await cairnOk(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'])).json<{ readBytes: number }>();
   assert.equal(full.readBytes, 4 * MiB);
   const left = await leftovers(d);
@@ -123,12 +131,7 @@ test('a daemon without an NBD server gets one for the backup; mistakes leave the
 
 test('a backup killed midway leaves leftovers that the next backup removes by itself', async (t) => {
   const d = await daemon(t, 256);
-  await d.client.close(); // and its server: Cairn starts its own NBD server, which the kill leaves running
-  const qmp = await QmpClient.connect(d.qmp);
-  await qmp.execute('block-export-del', { id: 'clients' });
-  for (let i = 0; i < 100 && (await qmp.execute<unknown[]>('query-block-exports')).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  await qmp.execute('nbd-server-stop');
-  qmp.close();
+  await stopClientsServer(d); // Cairn then starts its own NBD server, which the kill leaves running
   const full = (await cairnOk(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'])).json<{ id: string }>();
 
   const killed = await cairn(['backup', 'volume', d.volume, '--bank', d.bank, '--name', 'vol', '--json'], {
