@@ -34,9 +34,15 @@ export async function serveImage(path: string, format: string, options: { bitmap
     }
     await rm(dir, { recursive: true, force: true });
   };
+  const args = [...(options.writable ? ['--discard=unmap'] : ['--read-only']), '--fork', '--pid-file', pidFile, '--socket', socket,
+    '--format', format, ...(options.bitmap ? ['--bitmap', options.bitmap] : []), path];
   try {
-    await run('qemu-nbd', ['--cache=none', '--aio=native', ...(options.writable ? ['--discard=unmap'] : ['--read-only']), '--fork', '--pid-file', pidFile, '--socket', socket,
-      '--format', format, ...(options.bitmap ? ['--bitmap', options.bitmap] : []), path]);
+    // Around the page cache (O_DIRECT), as Cairn's own image reads: each block is read once, and the
+    // host's cache stays the guests'. A file system without O_DIRECT gets the page cache instead.
+    await run('qemu-nbd', ['--cache=none', '--aio=native', ...args]).catch(async (err: unknown) => {
+      if (!/Invalid argument|O_DIRECT/i.test((err as { stderr?: string }).stderr ?? '')) throw err;
+      await run('qemu-nbd', args);
+    });
   } catch (err) {
     await stop();
     const e = err as NodeJS.ErrnoException & { stderr?: string };
