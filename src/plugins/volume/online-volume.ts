@@ -48,79 +48,113 @@ export async function backupOnlineVolume<T>(req: OnlineVolumeRequest, store: Ima
   try {
     const node = await findNode(qmp, req);
     await removeLeftovers(qmp);
-    const prefix = `cairn-${req.bankTag}-`;
-    // Read again: an interrupted backup's job held bitmaps of its own (without names) until just now.
-    const ours = ((await findNode(qmp, req))['dirty-bitmaps'] ?? []).filter((b) => b.name?.startsWith(prefix));
-    const parentBitmap = req.parentId ? prefix + req.parentId : undefined;
     const warnings: string[] = [];
-    const found = ours.find((b) => b.name === parentBitmap);
-    const usable = parentBitmap !== undefined && trustedBitmap(found && { enabled: found.recording && !found.busy, inconsistent: found.inconsistent ?? false }, parentBitmap, warnings);
-    for (const b of ours) if (!(usable && b.name === parentBitmap)) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: b.name! });
-
+    const parentBitmap = await parentBitmapToUse(qmp, req, warnings);
     const checkpointId = newCheckpointId();
-    const next = prefix + checkpointId;
-    const dir = await mkdtemp(join(tmpdir(), 'cairn-fleece-'));
-    const fleece = `cairn-fleece-${checkpointId}`, job = `cairn-backup-${checkpointId}`, exportName = `cairn-${checkpointId}`;
-    const undo: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
-    const cleanUp = async (): Promise<void> => {
-      for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
-    };
+    const next = `cairn-${req.bankTag}-${checkpointId}`;
+    const undo = new Undo();
     let result: T;
     try {
-      const scratch = join(dir, 'fleece.qcow2');
-      await run('qemu-img', ['create', '-q', '-f', 'qcow2', scratch, String(node.image['virtual-size'])]);
-      await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': fleece, file: { driver: 'file', filename: scratch }, backing: req.node });
-      undo.push(() => qmp.execute('blockdev-del', { 'node-name': fleece }));
-      await qmp.execute('transaction', {
-        actions: [
-          { type: 'block-dirty-bitmap-add', data: { node: req.node, name: next, persistent: true } },
-          ...(usable ? [{ type: 'block-dirty-bitmap-disable', data: { node: req.node, name: parentBitmap } }] : []),
-          { type: 'blockdev-backup', data: { 'job-id': job, device: req.node, target: fleece, sync: 'none' } },
-        ],
-      });
-      undo.push(() => stopJob(qmp, job));
-      const failed = async (): Promise<void> => {
-        // The parent's bitmap records again, with what the new one recorded meanwhile; the new one goes.
-        if (usable) {
-          await qmp.execute('block-dirty-bitmap-merge', { node: req.node, target: parentBitmap, bitmaps: [next] });
-          await qmp.execute('block-dirty-bitmap-enable', { node: req.node, name: parentBitmap });
-        }
-        await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: next });
-      };
+      const fleece = await freeze(qmp, req, node, { checkpointId, next, parentBitmap }, undo);
+      const exportName = `cairn-${checkpointId}`;
+      const socket = req.nbdSocket ?? await startNbdServer(qmp, join(dirname(req.qmpSocket), `.${basename(req.qmpSocket)}.cairn-nbd`), undo);
+      await exportOverlay(qmp, req, { fleece, exportName }, parentBitmap, undo);
+      const source = await NbdBlockSource.open({ socket, exportName }, `${req.node} of ${req.qmpSocket}`, parentBitmap);
       try {
-        const socket = req.nbdSocket ?? await startNbdServer(qmp, join(dirname(req.qmpSocket), `.${basename(req.qmpSocket)}.cairn-nbd`), undo);
-        await qmp.execute('block-export-add', {
-          type: 'nbd', id: exportName, 'node-name': fleece, name: exportName, writable: false,
-          ...(usable ? { bitmaps: [{ node: req.node, name: parentBitmap }] } : {}),
-        });
-        undo.push(() => deleteExport(qmp, exportName));
-        const source = await NbdBlockSource.open({ socket, exportName }, `${req.node} of ${req.qmpSocket}`, usable ? parentBitmap : undefined);
-        try {
-          const dirtyExtents = usable ? await source.dirtyExtents(parentBitmap) : undefined;
-          result = await store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
-        } finally {
-          await source.close();
-        }
-      } catch (err) {
-        await cleanUp();
-        await failed().catch(() => undefined);
-        throw err;
+        const dirtyExtents = parentBitmap ? await source.dirtyExtents(parentBitmap) : undefined;
+        result = await store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
+      } finally {
+        await source.close();
       }
+    } catch (err) {
+      await undo.run();
+      await unswitchBitmaps(qmp, req.node, next, parentBitmap).catch(() => undefined);
+      throw err;
     } finally {
-      await cleanUp();
+      await undo.run();
     }
-    if (usable) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: parentBitmap }).catch(() => undefined);
+    if (parentBitmap) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: parentBitmap }).catch(() => undefined);
     return result;
   } finally {
     qmp.close();
   }
 }
 
+/** Steps to take back, last first, whatever happened; each runs once, and its failure stops none of the others. */
+class Undo {
+  readonly #steps: (() => Promise<unknown>)[] = [];
+
+  push(step: () => Promise<unknown>): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) await step().catch(() => undefined);
+  }
+}
+
+/**
+ * The parent's bitmap if it holds every write since the parent (else undefined, and why in `warnings`);
+ * every other bitmap of this bank is removed. Read after removeLeftovers: an interrupted backup's job
+ * held bitmaps of its own (without names) until then.
+ */
+async function parentBitmapToUse(qmp: QmpClient, req: OnlineVolumeRequest, warnings: string[]): Promise<string | undefined> {
+  const prefix = `cairn-${req.bankTag}-`;
+  const ours = ((await findNode(qmp, req))['dirty-bitmaps'] ?? []).filter((b) => b.name?.startsWith(prefix));
+  const name = req.parentId ? prefix + req.parentId : undefined;
+  const found = ours.find((b) => b.name === name);
+  const usable = name !== undefined && trustedBitmap(found && { enabled: found.recording && !found.busy, inconsistent: found.inconsistent ?? false }, name, warnings);
+  for (const b of ours) if (!(usable && b.name === name)) await qmp.execute('block-dirty-bitmap-remove', { node: req.node, name: b.name! });
+  return usable ? name : undefined;
+}
+
+/**
+ * Fixes the point in time in one transaction: the new bitmap starts, the parent's stops, and a
+ * copy-before-write job keeps the volume as it was in a fleecing overlay, whose node name it returns.
+ */
+async function freeze(qmp: QmpClient, req: OnlineVolumeRequest, node: BlockNode, ids: { checkpointId: string; next: string; parentBitmap: string | undefined }, undo: Undo): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-fleece-'));
+  undo.push(() => rm(dir, { recursive: true, force: true }));
+  const fleece = `cairn-fleece-${ids.checkpointId}`, job = `cairn-backup-${ids.checkpointId}`;
+  const scratch = join(dir, 'fleece.qcow2');
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', scratch, String(node.image['virtual-size'])]);
+  await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': fleece, file: { driver: 'file', filename: scratch }, backing: req.node });
+  undo.push(() => qmp.execute('blockdev-del', { 'node-name': fleece }));
+  await qmp.execute('transaction', {
+    actions: [
+      { type: 'block-dirty-bitmap-add', data: { node: req.node, name: ids.next, persistent: true } },
+      ...(ids.parentBitmap ? [{ type: 'block-dirty-bitmap-disable', data: { node: req.node, name: ids.parentBitmap } }] : []),
+      { type: 'blockdev-backup', data: { 'job-id': job, device: req.node, target: fleece, sync: 'none' } },
+    ],
+  });
+  undo.push(() => stopJob(qmp, job));
+  return fleece;
+}
+
+/** Exports the fleecing overlay read-only, with the parent's bitmap. */
+async function exportOverlay(qmp: QmpClient, req: OnlineVolumeRequest, names: { fleece: string; exportName: string }, parentBitmap: string | undefined, undo: Undo): Promise<void> {
+  const { fleece, exportName } = names;
+  await qmp.execute('block-export-add', {
+    type: 'nbd', id: exportName, 'node-name': fleece, name: exportName, writable: false,
+    ...(parentBitmap ? { bitmaps: [{ node: req.node, name: parentBitmap }] } : {}),
+  });
+  undo.push(() => deleteExport(qmp, exportName));
+}
+
+/** After a failure: the parent's bitmap records again, with what the new one recorded meanwhile; the new one goes. */
+async function unswitchBitmaps(qmp: QmpClient, node: string, next: string, parentBitmap: string | undefined): Promise<void> {
+  if (parentBitmap) {
+    await qmp.execute('block-dirty-bitmap-merge', { node, target: parentBitmap, bitmaps: [next] });
+    await qmp.execute('block-dirty-bitmap-enable', { node, name: parentBitmap });
+  }
+  await qmp.execute('block-dirty-bitmap-remove', { node, name: next });
+}
+
 /**
  * Starts the daemon's NBD server for this backup, stopped by `undo`. Its socket has a fixed name next
  * to the QMP socket, so a server left running by an interrupted backup is recognised as Cairn's.
  */
-async function startNbdServer(qmp: QmpClient, socket: string, undo: (() => Promise<unknown>)[]): Promise<string> {
+async function startNbdServer(qmp: QmpClient, socket: string, undo: Undo): Promise<string> {
   try {
     await qmp.execute('nbd-server-start', { addr: { type: 'unix', data: { path: socket } } });
   } catch (err) {
