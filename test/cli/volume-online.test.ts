@@ -3,6 +3,8 @@
 // read only what the bitmap marks, and nothing Cairn added (overlay, job, export, bitmaps) stays.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cairn, cairnOk } from '../testkit/cli.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
@@ -153,4 +155,40 @@ test('a backup killed midway leaves leftovers that the next backup removes by it
   const image = join(d.dir, 'vol-now.raw');
   await cairnOk(['restore', next.id, '--bank', d.bank, '--to', image]);
   await restoresTo(d, full.id, image);
+});
+
+test('a daemon killed during a backup: the backup fails at once, and after a restart the next one recovers', async (t) => {
+  const dir = await tempDir(t);
+  const image = join(dir, 'vol.qcow2'), qmp = join(dir, 'qmp.sock'), bank = join(dir, 'bank'), volume = `${qmp}#vol0`;
+  // Random data, so the backup takes long enough to be killed midway.
+  const raw = join(dir, 'random.raw');
+  await writeFile(raw, randomBytes(256 * MiB));
+  await qemu('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, image]);
+  await qemu('qemu-img', ['resize', '-q', image, '1G']);
+  const start = () => startDaemon(t, 'qemu-storage-daemon', [
+    '--blockdev', `driver=file,filename=${image},node-name=file0`, '--blockdev', 'driver=qcow2,file=file0,node-name=vol0',
+    '--chardev', `socket,id=qmp0,path=${qmp},server=on,wait=off`, '--monitor', 'chardev=qmp0',
+  ], () => listening(qmp));
+  const first = await start();
+  await cairnOk(['bank', 'init', bank]);
+  const full = (await cairnOk(['backup', 'volume', volume, '--bank', bank, '--name', 'vol', '--json'])).json<{ id: string }>();
+
+  const started = Date.now();
+  const failed = await cairn(['backup', 'volume', volume, '--bank', bank, '--name', 'vol', '--full', '--json'], {
+    onSpawn: (child) => child.stderr!.once('data', () => first.kill('SIGKILL')),
+  });
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /closed the connection|ECONNRESET|failed/);
+  assert.ok(Date.now() - started < 20_000, 'the backup gave up at once, not after a timeout');
+
+  await start();
+  const next = (await cairnOk(['backup', 'volume', volume, '--bank', bank, '--name', 'vol', '--json'])).json<{ id: string; parent: string; readBytes: number; warnings?: string[] }>();
+  assert.equal(next.parent, full.id);
+  assert.equal(next.readBytes, 256 * MiB, 'the bitmap could not be trusted: the whole volume was read');
+  assert.match(next.warnings?.join('\n') ?? '', /whole volume was read/);
+  const list = (await cairnOk(['checkpoints', '--bank', bank, '--json'])).json<{ id: string }[]>();
+  assert.deepEqual(list.map((c) => c.id), [full.id, next.id]);
+  const out = join(dir, 'restored.raw');
+  await cairnOk(['restore', next.id, '--bank', bank, '--to', out]);
+  await qemu('qemu-img', ['compare', '-U', '-f', 'raw', '-F', 'qcow2', out, image]);
 });

@@ -9,6 +9,7 @@ interface Waiter {
   event: string;
   match: (data: Record<string, unknown>) => boolean;
   resolve: (data: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
 }
 
 export class QmpClient {
@@ -66,8 +67,13 @@ export class QmpClient {
    * that causes the event, so the event cannot come first.
    */
   event(event: string, match: (data: Record<string, unknown>) => boolean = () => true, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { event, match, resolve: (data) => { clearTimeout(timer); resolve(data); } };
+      const waiter: Waiter = {
+        event, match,
+        resolve: (data) => { clearTimeout(timer); resolve(data); },
+        reject: (err) => { clearTimeout(timer); reject(err); },
+      };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
         reject(new CairnError('source', `${this.#what} sent no ${event} within ${timeoutMs} ms`));
@@ -77,7 +83,7 @@ export class QmpClient {
   }
 
   close(): void {
-    this.#broken ??= new CairnError('source', `the connection to ${this.#what} is closed`);
+    this.#fail(new CairnError('source', `the connection to ${this.#what} is closed`));
     this.#socket.destroy();
   }
 
@@ -114,9 +120,12 @@ export class QmpClient {
     }
   }
 
+  /** The connection is gone: every command and every event waited for fails with `err`. */
   #fail(err: Error): void {
     if (this.#broken) return;
     this.#broken = err;
     for (const r of this.#replies.splice(0)) r.reject(err);
+    for (const w of this.#waiters) w.reject(err);
+    this.#waiters.clear();
   }
 }

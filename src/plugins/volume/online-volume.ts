@@ -185,6 +185,7 @@ async function removeLeftovers(qmp: QmpClient): Promise<void> {
 
 async function deleteExport(qmp: QmpClient, id: string): Promise<void> {
   const deleted = qmp.event('BLOCK_EXPORT_DELETED', (d) => d.id === id, 30_000);
+  deleted.catch(() => undefined); // awaited below only if the command was taken
   await qmp.execute('block-export-del', { id, mode: 'hard' });
   await deleted;
 }
