@@ -51,18 +51,21 @@ export function buildProgram(env: CliEnvironment): Command {
   backupCommon(backup.command('image').description('a disk image or block device, in fixed blocks').argument('<file-or-device>'))
     .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
     .option('--full', 'do not use a parent')
+    .option('--full-every <n>', 'a full backup whenever the newest checkpoint\'s chain holds n checkpoints (a policy: 7 with daily backups is a weekly full)')
     .action((f: string, o: BackupOptions) => backupImageCommand(env, f, o));
   backupCommon(backup.command('volume')
     .description('a volume: an image file not in use, or qmp-socket#node served by qemu-storage-daemon; qcow2 incrementals read only the blocks its dirty bitmap marks')
     .argument('<image-file | qmp-socket#node>'))
     .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
     .option('--full', 'read the whole volume and start a new bitmap chain')
+    .option('--full-every <n>', 'a full backup whenever the newest checkpoint\'s chain holds n checkpoints')
     .option('--nbd-socket <path>', 'the NBD server socket the daemon already runs (else Cairn starts one for the backup)')
     .action((f: string, o: BackupOptions & { nbdSocket?: string }) => backupVolumeCommand(env, f, o));
   backupCommon(backup.command('files').description('a directory tree with its metadata').argument('<dir>'))
     .option('--exclude <glob>', 'skip matching paths (repeatable; see docs/cli.md)', collect)
     .option('--parent <checkpoint>', 'reuse unchanged files from this checkpoint (default: the newest of --name)')
     .option('--full', 'read every file')
+    .option('--full-every <n>', 'a full backup whenever the newest checkpoint\'s chain holds n checkpoints')
     .action((d: string, o: BackupOptions & { exclude?: string[] }) => backupFilesCommand(env, d, o));
   backupCommon(backup.command('stream').description('standard input, e.g. a database dump'))
     .action((o: BackupOptions) => backupStreamCommand(env, o));

@@ -127,3 +127,19 @@ test('a raw volume is read whole, holes skipped, and restores identical', async 
   await cairnOk(['restore', full.id, '--bank', bank, '--to', out]);
   await qemu('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', out, raw]);
 });
+
+test('--full-every n makes every n-th backup of a chain a full one', async (t) => {
+  const { bank, vol } = await setup(t);
+  const runs: BackupJson[] = [];
+  for (let i = 0; i < 5; i++) {
+    await qemuWrite(vol, `write -P 0x${(0x40 + i).toString(16)} ${i}M 64k`);
+    runs.push(await backup(bank, vol, '--full-every', '3'));
+  }
+  assert.deepEqual(runs.map((r) => r.parent === null ? 'full' : 'incremental'), ['full', 'incremental', 'incremental', 'full', 'incremental']);
+  assert.equal(runs[3]!.readBytes, 19 * 1024 * KiB, 'the policy full reads the whole volume');
+  assert.equal(runs[4]!.parent, runs[3]!.id);
+  assert.equal(runs[4]!.readBytes, 64 * KiB);
+  const bad = await cairn(['backup', 'volume', vol, '--bank', bank, '--name', 'vol', '--full-every', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--full-every 0: give a whole number/);
+});

@@ -14,6 +14,8 @@ export interface BackupOptions extends BankOptions {
   name: string;
   parent?: string;
   full?: boolean;
+  /** A full backup when the newest checkpoint's chain already holds this many checkpoints (a full and its incrementals). */
+  fullEvery?: string;
   tag?: string[];
   json?: boolean;
 }
@@ -38,13 +40,28 @@ export async function chooseParent(bank: Bank, opts: BackupOptions, type: Checkp
     if (m.type !== type) throw new CairnError('bad-input', `--parent ${m.id} is a ${m.type} checkpoint; a ${type} backup needs a ${type} parent`);
     return m;
   }
+  const every = opts.fullEvery === undefined ? undefined : Number(opts.fullEvery);
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1)) throw new CairnError('bad-input', `--full-every ${opts.fullEvery}: give a whole number of backups, 1 or more (1: always full)`);
   // A newest one forgotten (or pruned) between the listing and the read gives way to the next newest.
   for (;;) {
     const newest = (await bank.listCheckpoints()).filter((m) => m.name === opts.name && m.type === type).at(-1);
     if (!newest) return null;
     const m = await bank.findManifest(newest.id);
-    if (m) return m;
+    if (!m) continue;
+    if (every !== undefined && (await chainLength(bank, m, every)) >= every) return null;
+    return m;
   }
+}
+
+/** How many checkpoints lead back from `m` to a full one, both counted; counting stops at `limit`. */
+async function chainLength(bank: Bank, m: Manifest, limit: number): Promise<number> {
+  let n = 1;
+  for (let at: Manifest | undefined = m; at?.parent && n < limit; n++) {
+    // A parent since deleted ends the chain there: the next full is then not later than asked.
+    at = await bank.findManifest(at.parent);
+    if (!at) break;
+  }
+  return n;
 }
 
 export function checkName(name: string | undefined): string {
