@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # g++, make and python3 build the zstd addon (zstd-napi) when npm ci installs it. qemu-utils (qemu-img,
-# qemu-nbd, qemu-io) and qemu-system-common (qemu-storage-daemon) serve volumes to the NBD tests.
-packages=(nodejs npm git ca-certificates qemu-utils qemu-system-common attr e2fsprogs g++ make python3)
+# qemu-nbd, qemu-io) and qemu-system-common (qemu-storage-daemon) serve volumes to the NBD tests; libvirt
+# (the sysv flavour, so apt pulls in no systemd) and qemu-system-x86 run the test domains (TCG, no OS).
+packages=(nodejs npm git ca-certificates qemu-utils qemu-system-common qemu-system-x86 seabios ipxe-qemu
+  libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients libvirt-daemon-driver-qemu attr e2fsprogs g++ make python3)
 [ "${1:-}" = bench ] && packages+=(restic borgbackup time)
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,10 @@ if (major < 24) {
 }
 
 // Tests run the real QEMU tools; say which package to install instead of failing test by test.
-const tools: [string, string][] = [['qemu-img', 'qemu-utils'], ['qemu-nbd', 'qemu-utils'], ['qemu-io', 'qemu-utils'], ['qemu-storage-daemon', 'qemu-system-common']];
+const tools: [string, string][] = [
+  ['qemu-img', 'qemu-utils'], ['qemu-nbd', 'qemu-utils'], ['qemu-io', 'qemu-utils'], ['qemu-storage-daemon', 'qemu-system-common'],
+  ['qemu-system-x86_64', 'qemu-system-x86'], ['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'],
+];
 const missing = tools.filter(([tool]) => { try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); return false; } catch { return true; } });
 if (missing.length > 0) {
   console.error(`npm test needs ${missing.map(([t]) => t).join(', ')}: run 'bash scripts/setup.sh test' (as root), or apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
