@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import type { BankOptions, CliEnvironment } from './context.ts';
 import { bankInfo, bankInit, bankPasswd, type InitOptions } from './commands/bank.ts';
+import { resourcesCommand } from './commands/resources.ts';
 import { backupImageCommand, backupVolumeCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
 import { backupFilesCommand, lsCommand } from './commands/files.ts';
 import { checkpointsCommand } from './commands/checkpoints.ts';
@@ -70,6 +71,9 @@ export function buildProgram(env: CliEnvironment): Command {
   backupCommon(backup.command('stream').description('standard input, e.g. a database dump'))
     .action((o: BackupOptions) => backupStreamCommand(env, o));
 
+  program.command('resources').description('list what can be protected at a location: the volumes of a directory, or of a qemu-storage-daemon by its QMP socket')
+    .argument('<location>').option('--json', 'print JSON')
+    .action((l: string, o: { json?: boolean }) => resourcesCommand(env, l, o));
   bankOptions(program.command('checkpoints').description('list checkpoints, oldest first'))
     .option('--name <resource>', 'only this resource')
     .action((o: BankOptions & { name?: string; json?: boolean }) => checkpointsCommand(env, o));

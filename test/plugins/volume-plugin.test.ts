@@ -8,6 +8,7 @@ import { volumePlugin } from '../../src/plugins/volume/volume-plugin.ts';
 import { imageInfo } from '../../src/plugins/volume/qemu-img.ts';
 import { QmpClient } from '../../src/plugins/qemu/qmp-client.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
+import { cairn, cairnOk } from '../testkit/cli.ts';
 import { listening, qemu, startDaemon } from '../testkit/qemu.ts';
 
 const MiB = 1024 * 1024;
@@ -65,4 +66,16 @@ test('the published schemas describe the options and targets', () => {
   assert.equal(volumePlugin.backupOptionsSchema.type, 'object');
   assert.deepEqual(volumePlugin.restoreTargetSchema.required, ['path']);
   assert.deepEqual((volumePlugin.restoreTargetSchema.properties as Record<string, { enum?: string[] }>).format?.enum, ['raw', 'qcow2']);
+});
+
+test('cairn resources lists them, as a table or JSON, and says what is wrong with a bad location', async (t) => {
+  const dir = await tempDir(t);
+  await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, 'web.qcow2'), '64M']);
+  const text = await cairnOk(['resources', dir]);
+  assert.match(text.stdout, /web\.qcow2\s+volume\s+64\.0 MiB\s+qcow2\s+no\s+yes/);
+  const json = (await cairnOk(['resources', dir, '--json'])).json<{ id: string; type: string; sizeBytes: number }[]>();
+  assert.deepEqual(json.map((r) => [r.id, r.type, r.sizeBytes]), [[join(dir, 'web.qcow2'), 'volume', 64 * MiB]]);
+  const bad = await cairn(['resources', join(dir, 'nowhere')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /does not exist/);
 });
