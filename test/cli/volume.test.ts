@@ -114,6 +114,14 @@ test('a volume in use is refused, and nothing changes', async (t) => {
   assert.deepEqual(await cairnBitmaps(vol), before);
 });
 
+test('backup image refuses a qcow2 file and names the command that reads its disk', async (t) => {
+  const { bank, vol } = await setup(t);
+  const r = await cairn(['backup', 'image', vol, '--bank', bank, '--name', 'vol']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is a qcow2 image: back it up with 'cairn backup volume'/);
+  assert.deepEqual((await cairnOk(['checkpoints', '--bank', bank, '--json'])).json<unknown[]>(), []);
+});
+
 test('a raw volume is read whole, holes skipped, and restores identical', async (t) => {
   const dir = await tempDir(t);
   const bank = join(dir, 'bank'), raw = join(dir, 'vol.raw');

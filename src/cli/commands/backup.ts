@@ -1,4 +1,5 @@
 /** cairn backup image | stream (| files, in files.ts) */
+import { open } from 'node:fs/promises';
 import { CairnError } from '../../core/errors.ts';
 import type { Bank } from '../../bank/bank.ts';
 import type { CheckpointType, Manifest } from '../../bank/manifest.ts';
@@ -71,6 +72,7 @@ export function checkName(name: string | undefined): string {
 
 export async function backupImageCommand(env: CliEnvironment, file: string, opts: BackupOptions): Promise<void> {
   const name = checkName(opts.name);
+  await refuseQcow2(file);
   await withBankAndPool(env, opts, async (bank, pool) => {
     const started = Date.now();
     const parent = await chooseParent(bank, opts, 'image');
@@ -79,6 +81,21 @@ export async function backupImageCommand(env: CliEnvironment, file: string, opts
     progress.done();
     printBackup(env, m, started, opts.json);
   });
+}
+
+/** A qcow2 file's bytes are not its disk: say which command reads the disk. */
+async function refuseQcow2(file: string): Promise<void> {
+  const magic = Buffer.alloc(4);
+  const fh = await open(file, 'r').catch(() => undefined); // a missing file is reported by the backup itself
+  if (!fh) return;
+  try {
+    await fh.read(magic, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (magic.equals(Buffer.from('QFI\xfb', 'latin1'))) {
+    throw new CairnError('bad-input', `${file} is a qcow2 image: back it up with 'cairn backup volume', which reads the disk inside it (and only what changed, by its dirty bitmap)`);
+  }
 }
 
 /** Names the bank in the dirty bitmaps its volume backups leave (cairn-<tag>-<checkpoint>). */
