@@ -44,6 +44,17 @@ export class ExtentList {
     return lo;
   }
 
+  /**
+   * The blocks (of `blockSize` bytes, numbered from `first`, `count` of them) that the extents touch,
+   * as runs [a, b) of indices relative to `first`.
+   */
+  *touchedBlocks(first: number, count: number, blockSize: number): Generator<[number, number]> {
+    const start = first * blockSize, end = (first + count) * blockSize;
+    for (let k = this.firstEnding(start); k < this.#length && this.start(k) < end; k++) {
+      yield [Math.max(0, Math.floor((this.start(k) - start) / blockSize)), Math.min(count, Math.ceil((Math.min(this.end(k), end) - start) / blockSize))];
+    }
+  }
+
   /** The overlap with another list, by a single merge. */
   intersect(other: ExtentList): ExtentList {
     const out = new ExtentList();

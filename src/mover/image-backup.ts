@@ -172,10 +172,7 @@ function compatibleParent(parent: Manifest | null, bs: number, perPage: number):
 function planPages(size: number, bs: number, perPage: number, data: ExtentList, dirty: ExtentList | undefined) {
   const blocks = Math.ceil(size / bs);
   const mark = (states: Uint8Array, first: number, list: ExtentList, value: number, only?: number): void => {
-    const start = first * bs, end = Math.min(size, (first + states.length) * bs);
-    for (let k = list.firstEnding(start); k < list.length && list.start(k) < end; k++) {
-      const a = Math.max(0, Math.floor((list.start(k) - start) / bs));
-      const b = Math.min(states.length, Math.ceil((Math.min(list.end(k), end) - start) / bs));
+    for (const [a, b] of list.touchedBlocks(first, states.length, bs)) {
       for (let i = a; i < b; i++) if (only === undefined || states[i] === only) states[i] = value;
     }
   };

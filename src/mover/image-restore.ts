@@ -91,23 +91,13 @@ async function writeImage(bank: Bank, pool: CodecPool, manifest: Manifest, idx: 
         const first = p * idx.pageEntries;
         const entries = Math.min(idx.pageEntries, Math.ceil(idx.size / idx.blockSize) - first);
         const pageId = idx.pages[p];
-        if (!pageId && compared) {
-          // A page of zeros: compare it like any other (its blocks all have the zero id).
-          const zeros = Buffer.alloc(entries * 32);
-          const same = await sameBlocks(pool, out, zeros, first, entries, idx, compared);
-          for (let i = 0; i < entries; i++) {
-            const at = (first + i) * idx.blockSize, end = Math.min(idx.size, at + idx.blockSize);
-            if (!same[i] && zeroRun) written += await writeZeros(out, zeroRun, at, end);
-            meter.add(end - at);
-          }
-          continue;
-        }
-        if (!pageId) {
+        // In place, a page of holes is compared like any other: its blocks all have the zero id.
+        if (!pageId && !compared) {
           if (zeroRun) written += await writeZeros(out, zeroRun, first * idx.blockSize, Math.min(idx.size, (first + entries) * idx.blockSize));
           meter.add(Math.min(idx.size - first * idx.blockSize, entries * idx.blockSize));
           continue;
         }
-        const page = checkFixedPage(await bank.readChunk(index, Buffer.from(pageId, 'hex')), entries, `page ${p} of ${manifest.id}`);
+        const page = pageId ? checkFixedPage(await bank.readChunk(index, Buffer.from(pageId, 'hex')), entries, `page ${p} of ${manifest.id}`) : Buffer.alloc(entries * 32);
         const same = compared ? await sameBlocks(pool, out, page, first, entries, idx, compared) : undefined;
         for (let i = 0; i < entries; i++) {
           if (same?.[i]) {
@@ -205,8 +195,9 @@ function nonZeroPieces(bytes: Buffer): { offset: number; length: number }[] {
  * the pool against the page's ids (an all-zero block matches the zero id).
  */
 async function sameBlocks(pool: CodecPool, out: BlockSink, page: Buffer, first: number, entries: number, idx: FixedIndexRef, compared: Compared): Promise<boolean[]> {
-  const bs = idx.blockSize, per = Math.max(1, Math.floor((1 << 20) / bs));
+  const bs = idx.blockSize;
   if (compared.changed) return unchangedBlocks(compared.changed, first, entries, bs);
+  const per = Math.max(1, Math.floor((1 << 20) / bs));
   const same = new Array<boolean>(entries).fill(false);
   const compare = async (b: number, count: number): Promise<void> => {
     const at = (first + b) * bs, length = Math.min(count * bs, idx.size - at);
@@ -240,11 +231,7 @@ interface Compared {
 /** Blocks of a page that no changed range touches. */
 function unchangedBlocks(changed: ExtentList, first: number, entries: number, bs: number): boolean[] {
   const same = new Array<boolean>(entries).fill(true);
-  const start = first * bs, end = (first + entries) * bs;
-  for (let k = changed.firstEnding(start); k < changed.length && changed.start(k) < end; k++) {
-    const a = Math.max(0, Math.floor((changed.start(k) - start) / bs)), b = Math.min(entries, Math.ceil((changed.end(k) - start) / bs));
-    for (let i = a; i < b; i++) same[i] = false;
-  }
+  for (const [a, b] of changed.touchedBlocks(first, entries, bs)) same.fill(false, a, b);
   return same;
 }
 
