@@ -25,11 +25,9 @@ export class NbdBlockSink implements BlockSink {
     return new NbdBlockSink(await NbdClient.connect(target, bitmap ? { metaContexts: [`qemu:dirty-bitmap:${bitmap}`] } : {}), zeroed);
   }
 
-  /** The ranges the bitmap named at open marks dirty. */
-  async dirtyExtents(bitmap: string): Promise<Extent[]> {
-    const out: Extent[] = [];
-    for await (const e of this.#client.extents(`qemu:dirty-bitmap:${bitmap}`)) if (e.flags & 1) out.push({ offset: e.offset, length: e.length });
-    return out;
+  /** The ranges the bitmap named at open marks dirty (whole clusters). */
+  dirtyExtents(bitmap: string): Promise<Extent[]> {
+    return this.#client.dirtyExtents(bitmap);
   }
 
   get size(): number {
@@ -50,10 +48,8 @@ export class NbdBlockSink implements BlockSink {
     if (this.#failure) throw this.#failure.error;
   }
 
-  async read(buf: Uint8Array, length: number, position: number): Promise<number> {
-    const n = Math.max(0, Math.min(length, this.size - position));
-    await this.#client.read(position, n, buf, 0);
-    return n;
+  read(buf: Uint8Array, length: number, position: number): Promise<number> {
+    return this.#client.readSome(buf, length, position);
   }
 
   /** Waits for every write, makes them durable, then disconnects. */

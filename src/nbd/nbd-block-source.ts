@@ -28,21 +28,17 @@ export class NbdBlockSource implements BlockSource {
     return this.#client.size;
   }
 
-  async read(buf: Uint8Array, length: number, position: number): Promise<number> {
-    const n = Math.max(0, Math.min(length, this.size - position));
-    await this.#client.read(position, n, buf, 0);
-    return n;
+  read(buf: Uint8Array, length: number, position: number): Promise<number> {
+    return this.#client.readSome(buf, length, position);
   }
 
   async *dataExtents(): AsyncIterable<Extent> {
     for await (const e of this.#client.extents(ALLOCATION)) if (!(e.flags & STATE_ZERO)) yield { offset: e.offset, length: e.length };
   }
 
-  /** The ranges the bitmap marks dirty (whole clusters). */
-  async dirtyExtents(bitmap: string): Promise<Extent[]> {
-    const out: Extent[] = [];
-    for await (const e of this.#client.extents(`qemu:dirty-bitmap:${bitmap}`)) if (e.flags & 1) out.push({ offset: e.offset, length: e.length });
-    return out;
+  /** The ranges the bitmap named at open marks dirty (whole clusters). */
+  dirtyExtents(bitmap: string): Promise<Extent[]> {
+    return this.#client.dirtyExtents(bitmap);
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { CairnError } from '../core/errors.ts';
+import type { Extent } from '../core/extent.ts';
 import { negotiate, type Negotiated } from './handshake.ts';
 import { Inbox } from './inbox.ts';
 import { ReplyReader, type Kind, type Pending } from './reply-reader.ts';
@@ -159,6 +160,20 @@ export class NbdClient {
     }
     const pending = await this.#request('status', offset, Math.min(length, 0xffff_f000), new Uint8Array(0), id);
     return pending.extents;
+  }
+
+  /** Reads up to `length` bytes at `position` into the start of `buf`, fewer past the end; returns how many. */
+  async readSome(buf: Uint8Array, length: number, position: number): Promise<number> {
+    const n = Math.max(0, Math.min(length, this.size - position));
+    await this.read(position, n, buf, 0);
+    return n;
+  }
+
+  /** The ranges a dirty bitmap (negotiated as `qemu:dirty-bitmap:<bitmap>`) marks dirty: whole clusters. */
+  async dirtyExtents(bitmap: string): Promise<Extent[]> {
+    const out: Extent[] = [];
+    for await (const e of this.extents(`qemu:dirty-bitmap:${bitmap}`)) if (e.flags & 1) out.push({ offset: e.offset, length: e.length });
+    return out;
   }
 
   /** Every extent of `context` over [offset, offset+length), the last clipped to the range; adjacent ones with equal flags merged. */
