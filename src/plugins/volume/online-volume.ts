@@ -6,19 +6,16 @@
  * over NBD with the parent's bitmap; the backup reads it; everything added is removed afterwards.
  * Bitmaps follow the rules of offline volumes (offline-volume.ts).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { CairnError } from '../../core/errors.ts';
 import { newCheckpointId } from '../../mover/image-backup.ts';
 import { NbdBlockSource } from '../../nbd/nbd-block-source.ts';
 import { QmpClient } from '../qemu/qmp-client.ts';
 import { trustedBitmap } from './offline-volume.ts';
+import { createImage } from './qemu-img.ts';
 import type { ImageStore } from '../../core/plugin.ts';
-
-const run = promisify(execFile);
 
 export interface OnlineVolumeRequest {
   /** The QMP monitor socket of the daemon, and the block node (format layer) of the volume. */
@@ -117,7 +114,7 @@ async function freeze(qmp: QmpClient, req: OnlineVolumeRequest, node: BlockNode,
   undo.push(() => rm(dir, { recursive: true, force: true }));
   const fleece = `cairn-fleece-${ids.checkpointId}`, job = `cairn-backup-${ids.checkpointId}`;
   const scratch = join(dir, 'fleece.qcow2');
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', scratch, String(node.image['virtual-size'])]);
+  await createImage(scratch, 'qcow2', node.image['virtual-size']);
   await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': fleece, file: { driver: 'file', filename: scratch }, backing: req.node });
   undo.push(() => qmp.execute('blockdev-del', { 'node-name': fleece }));
   await qmp.execute('transaction', {

@@ -24,7 +24,8 @@ export interface ImageInfo {
   bitmaps: BitmapInfo[];
 }
 
-async function qemuImg(args: string[], what: string): Promise<string> {
+/** Runs qemu-img; a failure says `what` failed, and whether the volume was in use, missing, or why. */
+export async function qemuImg(args: string[], what: string): Promise<string> {
   try {
     return (await run('qemu-img', args, { maxBuffer: 16 << 20 })).stdout;
   } catch (err) {
@@ -52,6 +53,11 @@ export async function imageInfo(path: string, shared = false): Promise<ImageInfo
     virtualSize: json['virtual-size'],
     bitmaps: bitmaps.map((b) => ({ name: b.name, enabled: b.flags.includes('auto'), inconsistent: b.flags.includes('in-use'), granularity: b.granularity })),
   };
+}
+
+/** Creates an empty image of `size` bytes. */
+export async function createImage(path: string, format: string, size: number): Promise<void> {
+  await qemuImg(['create', '-q', '-f', format, path, String(size)], `cannot create ${path}`);
 }
 
 export type BitmapChange = { add: string } | { remove: string } | { disable: string } | { enable: string } | { merge: string; into: string };

@@ -10,15 +10,11 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { ImageWrite } from '../../core/plugin.ts';
 import { CairnError } from '../../core/errors.ts';
 import { NbdBlockSink } from '../../nbd/nbd-block-sink.ts';
-import { imageInfo } from './qemu-img.ts';
+import { createImage, imageInfo, qemuImg } from './qemu-img.ts';
 import { serveImage } from './qemu-nbd.ts';
-
-const run = promisify(execFile);
 
 export interface VolumeRestoreRequest {
   /** The new image, or the volume to restore into. */
@@ -37,7 +33,7 @@ export async function restoreVolume<T>(req: VolumeRestoreRequest, write: ImageWr
 
 async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: ImageWrite<T>): Promise<T> {
   const partial = join(dirname(req.path), `.${basename(req.path)}.cairn-partial`);
-  await qemuImg(['create', '-q', '-f', 'qcow2', partial, String(req.size)], `cannot create ${partial}`);
+  await createImage(partial, 'qcow2', req.size);
   try {
     const result = await writeServed(partial, 'qcow2', true, (sink) => write(sink, false));
     await rename(partial, req.path);
@@ -81,14 +77,5 @@ async function writeServed<T>(path: string, format: string, zeroed: boolean, fil
     return result;
   } finally {
     await served.stop();
-  }
-}
-
-async function qemuImg(args: string[], what: string): Promise<void> {
-  try {
-    await run('qemu-img', args);
-  } catch (err) {
-    const text = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-    throw new CairnError(/lock/i.test(text) ? 'locked' : 'source', `${what}: ${text}`);
   }
 }
