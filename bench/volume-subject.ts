@@ -2,10 +2,10 @@
 // the change: Cairn's incremental reads only the dirty clusters (changed-block tracking), while the
 // peers back up the qcow2 file as a file. The change is the image-real rewrite, block for block.
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NbdClient } from '../src/nbd/nbd-client.ts';
-import { alive } from '../src/plugins/volume/qemu-nbd.ts';
+import { serveImage } from '../src/plugins/volume/qemu-nbd.ts';
 import { rewrittenBlocks, type ImageSet } from './dataset.ts';
 import { run } from './measure.ts';
 import { differs, type Subject } from './scenario.ts';
@@ -32,23 +32,22 @@ export function volumeSubject(set: ImageSet, seed: string): Subject {
 
 /** Writes the given 64 KiB blocks of `from` into the qcow2 `volume` through qemu-nbd, as a guest would. */
 async function writeThroughQemu(volume: string, from: string, blocks: number[]): Promise<void> {
-  const socket = `${volume}.nbd.sock`, pidFile = `${volume}.nbd.pid`;
-  await run('qemu-nbd', ['--fork', '--pid-file', pidFile, '--socket', socket, '--format', 'qcow2', volume]);
-  const client = await NbdClient.connect({ socket, exportName: '' });
-  const source = await open(from, 'r');
+  const served = await serveImage(volume, 'qcow2', { writable: true });
   try {
-    const block = Buffer.alloc(64 * 1024);
-    for (const b of blocks) {
-      await source.read(block, 0, block.length, b * block.length);
-      await client.write(b * block.length, block);
+    const client = await NbdClient.connect({ socket: served.socket, exportName: '' });
+    const source = await open(from, 'r');
+    try {
+      const block = Buffer.alloc(64 * 1024);
+      for (const b of blocks) {
+        await source.read(block, 0, block.length, b * block.length);
+        await client.write(b * block.length, block);
+      }
+      await client.flush();
+    } finally {
+      await source.close();
+      await client.close();
     }
-    await client.flush();
   } finally {
-    await source.close();
-    await client.close();
+    await served.stop(); // waits for qemu-nbd to close the image before it is backed up
   }
-  // qemu-nbd exits once its client is gone; wait, so the image is closed before it is backed up.
-  const pid = Number(await readFile(pidFile, 'utf8'));
-  for (let i = 0; i < 1000 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  await rm(pidFile, { force: true });
 }

@@ -61,7 +61,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** Running, not a zombie: a daemon forked off is its own parent's no more, and the reaper may be slow or absent. */
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
