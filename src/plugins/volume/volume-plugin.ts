@@ -58,10 +58,15 @@ export const volumePlugin: ProtectionPlugin = {
     for (const entry of (await readdir(location, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       if (!entry.isFile()) continue;
       const path = join(location, entry.name);
-      const info = await imageInfo(path, true).catch(() => undefined);
+      // One qemu-img call, taking the lock: it fails on a volume in use, which is then read without it.
+      let inUse = false;
+      const info = await imageInfo(path).catch((err: unknown) => {
+        if (!(err instanceof CairnError && err.code === 'locked')) return undefined;
+        inUse = true;
+        return imageInfo(path, true).catch(() => undefined);
+      });
       // Any file reads as a raw image: only files named like one count as raw volumes.
       if (!info || !(info.format === 'qcow2' || (info.format === 'raw' && /\.(img|raw)$/.test(entry.name)))) continue;
-      const inUse = await imageInfo(path).then(() => false, (err: unknown) => err instanceof CairnError && err.code === 'locked');
       found.push({
         type: 'volume', id: path, name: basename(path), sizeBytes: info.virtualSize,
         details: { format: info.format, inUse, changedBlockTracking: info.format === 'qcow2', bitmaps: info.bitmaps.map((b) => b.name) },
