@@ -8,7 +8,7 @@ export const NBDMAGIC = 0x4e42444d41474943n;
 /** "IHAVEOPT": newstyle servers send it after NBDMAGIC; clients start every option with it. */
 export const IHAVEOPT = 0x49484156454f5054n;
 export const OPTION_REPLY_MAGIC = 0x3e889045565a9n;
-export const REQUEST_MAGIC = 0x25609513;
+const REQUEST_MAGIC = 0x25609513;
 export const SIMPLE_REPLY_MAGIC = 0x67446698;
 export const STRUCTURED_REPLY_MAGIC = 0x668e33ef;
 

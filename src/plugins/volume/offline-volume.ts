@@ -40,26 +40,19 @@ export async function backupOfflineVolume<T>(req: OfflineVolumeRequest, store: I
   const next = prefix + checkpointId;
   await changeBitmap(req.path, { add: next });
   if (usable) await changeBitmap(req.path, { disable: parentBitmap });
+  const bitmap = usable ? parentBitmap : undefined;
   let result: T;
   try {
-    const served = await serveImage(req.path, 'qcow2', usable ? { bitmap: parentBitmap } : {});
-    try {
-      const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, req.path, usable ? parentBitmap : undefined);
-      try {
-        const dirtyExtents = usable ? await source.dirtyExtents(parentBitmap) : undefined;
-        result = await store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
-      } finally {
-        await source.close();
-      }
-    } finally {
-      await served.stop();
-    }
+    result = await withServed(req.path, 'qcow2', bitmap, async (source) => {
+      const dirtyExtents = bitmap ? await source.dirtyExtents(bitmap) : undefined;
+      return store({ source, checkpointId, ...(dirtyExtents ? { dirtyExtents } : {}), warnings });
+    });
   } catch (err) {
-    await undo(req.path, next, usable ? parentBitmap : undefined).catch(() => undefined);
+    await undo(req.path, next, bitmap).catch(() => undefined);
     throw err;
   }
   // The new checkpoint's bitmap now covers everything later; a failure here leaves a bitmap the next backup removes.
-  if (usable) await changeBitmap(req.path, { remove: parentBitmap }).catch(() => undefined);
+  if (bitmap) await changeBitmap(req.path, { remove: bitmap }).catch(() => undefined);
   return result;
 }
 
@@ -84,20 +77,23 @@ async function undo(path: string, next: string, parentBitmap: string | undefined
 
 /** Raw images are read directly (holes found by SEEK_DATA); other formats through qemu-nbd. */
 async function readWhole<T>(path: string, format: string, store: ImageStore<T>): Promise<T> {
-  const checkpointId = newCheckpointId();
-  if (format === 'raw') {
-    const source = await FileBlockSource.open(path);
-    try {
-      return await store({ source, checkpointId, warnings: [] });
-    } finally {
-      await source.close();
-    }
-  }
-  const served = await serveImage(path, format);
+  const input = { checkpointId: newCheckpointId(), warnings: [] };
+  if (format !== 'raw') return withServed(path, format, undefined, (source) => store({ source, ...input }));
+  const source = await FileBlockSource.open(path);
   try {
-    const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, path);
+    return await store({ source, ...input });
+  } finally {
+    await source.close();
+  }
+}
+
+/** Serves `path` read-only over NBD for the length of `use`, with the bitmap's meta context when one is named. */
+async function withServed<T>(path: string, format: string, bitmap: string | undefined, use: (source: NbdBlockSource) => Promise<T>): Promise<T> {
+  const served = await serveImage(path, format, bitmap ? { bitmap } : {});
+  try {
+    const source = await NbdBlockSource.open({ socket: served.socket, exportName: '' }, path, bitmap);
     try {
-      return await store({ source, checkpointId, warnings: [] });
+      return await use(source);
     } finally {
       await source.close();
     }
