@@ -4,24 +4,28 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DataKind } from './tool.ts';
 
+/** What `--data` picks: the data kinds every tool backs up, and the libvirt domain (Cairn and virtnbdbackup). */
+export type BenchData = DataKind | 'domain';
+
 export interface BenchOptions {
   imageBytes: number;
   /** Real data staged into the image: 1.5 GB per 4 GiB of image, the same fill ratio at every size. */
   imageDataBytes: number;
   treeBytes: number;
   tools: string[];
-  data: DataKind[];
+  data: BenchData[];
   keep: boolean;
   cacheDir: string;
   workDir: string;
   seed: string;
 }
 
-export const usage = `usage: node bench/run.ts [--quick | --size 4G] [--only cairn,restic,borg] [--data image,volume,files]
+export const usage = `usage: node bench/run.ts [--quick | --size 4G] [--only cairn,restic,borg] [--data image,volume,files,domain]
                          [--keep] [--cache DIR] [--work DIR] [--seed TEXT]
   --quick   a 512 MiB image and a ~50 MB tree: a smoke run of a few minutes
   --size    logical size of the disk image (default 4G)
-  --keep    keep the work directory (repositories, restores) for inspection`;
+  --keep    keep the work directory (repositories, restores) for inspection
+  --data domain   a running libvirt domain with a 2 GiB disk: Cairn against virtnbdbackup (needs libvirt)`;
 
 const allTools = ['cairn', 'restic', 'borg'];
 const gib = 1024 ** 3;
@@ -37,9 +41,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   const imageBytes = parseSize(values.size ?? (values.quick ? '512M' : '4G'));
   const tools = values.only?.split(',') ?? allTools;
-  const data = (values.data?.split(',') ?? ['image', 'volume', 'files']) as DataKind[];
+  const data = (values.data?.split(',') ?? ['image', 'volume', 'files', 'domain']) as BenchData[];
   for (const tool of tools) if (!allTools.includes(tool)) throw new Error(`unknown tool ${tool}\n${usage}`);
-  for (const kind of data) if (kind !== 'image' && kind !== 'volume' && kind !== 'files') throw new Error(`unknown data ${String(kind)}\n${usage}`);
+  for (const kind of data) if (!['image', 'volume', 'files', 'domain'].includes(kind)) throw new Error(`unknown data ${String(kind)}\n${usage}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     imageBytes, imageDataBytes: Math.round((1.5e9 * imageBytes) / (4 * gib)),

@@ -7,7 +7,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cairn } from './cairn.ts';
-import { imageSet, treeSet } from './dataset.ts';
+import { imageSet, treeSet, type ImageSet } from './dataset.ts';
+import { domainData, domainSubject, domainTools, runDomainBench } from './domain-bench.ts';
 import { dropCaches, run } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import { parseOptions, usage } from './options.ts';
@@ -42,7 +43,16 @@ async function main(): Promise<number> {
     }
   }
   const rows = Object.values(results).flatMap((result) => result.rows);
-  printReport(host, versions, tools, subjects, rows, results);
+  const notes: string[] = [];
+  if (options.data.includes('domain')) {
+    const domain = await domainSubject(await benchImage(options), options.seed);
+    const peers = domainTools(options.tools);
+    for (const tool of peers) if (tool.name !== 'cairn') notes.push(`${tool.name}: ${await tool.version().catch((err: unknown) => `version unknown: ${String(err)}`)}\n  ${tool.settings}`);
+    notes.push(`data ${domainData}: a running libvirt domain (TCG) with a 2147.5 MB qcow2 disk, the first 2 GiB of the image; ` +
+      `${mb(domain.changedBytes)} MB changed before the incremental (${domain.blocks.length} scattered 64 KiB guest writes of real data); ratios to virtnbdbackup`);
+    rows.push(...await runDomainBench(domain, peers, options.workDir, cold, options.keep));
+  }
+  printReport(host, versions, tools, subjects, rows, results, notes);
   const settings = Object.fromEntries(tools.map((tool) => [tool.name, tool.settings]));
   const file = await writeResults({ options, host, versions, settings, subjects, rows, results });
   console.log(`\nresults: ${file}${options.keep ? `\nwork dir kept: ${options.workDir}` : ''}`);
@@ -50,10 +60,14 @@ async function main(): Promise<number> {
   return rows.every((row) => row.ok) ? 0 : 1;
 }
 
+function benchImage(options: BenchOptions): Promise<ImageSet> {
+  return imageSet(options.cacheDir, options.imageBytes, options.imageDataBytes, options.seed);
+}
+
 async function buildSubjects(options: BenchOptions): Promise<Subject[]> {
   const subjects: Subject[] = [];
   if (options.data.includes('image') || options.data.includes('volume')) {
-    const set = await imageSet(options.cacheDir, options.imageBytes, options.imageDataBytes, options.seed);
+    const set = await benchImage(options);
     if (options.data.includes('image')) subjects.push(imageSubject(set, 'random'), imageSubject(set, 'real'));
     if (options.data.includes('volume')) subjects.push(volumeSubject(set, options.seed));
   }
@@ -87,15 +101,16 @@ async function describeHost(workDir: string, cold: boolean): Promise<Record<stri
   };
 }
 
-function printReport(host: Record<string, string>, versions: Record<string, string>, tools: BenchTool[], subjects: Subject[], rows: Row[], results: Record<string, ScenarioResult>): void {
+function printReport(host: Record<string, string>, versions: Record<string, string>, tools: BenchTool[], subjects: Subject[], rows: Row[], results: Record<string, ScenarioResult>, notes: string[]): void {
   for (const [key, value] of Object.entries(host)) console.log(`${key}: ${value}`);
   for (const tool of tools) console.log(`${tool.name}: ${versions[tool.name]}\n  ${tool.settings}`);
   for (const subject of subjects) {
     console.log(`data ${subject.name}: ${mb(subject.fullBytes)} MB logical, ${mb(subject.changedBytes)} MB changed before the incremental (${subject.changeNote})`);
   }
+  for (const note of notes) console.log(note);
   console.log(`\n${formatTable(rows)}`);
   console.log('MB = 10^6 bytes. time = wall time of the command; +sync = a sync right after it (write-back the tool left behind);');
-  console.log('+sync/restic compares time + sync: until the data is on disk.');
+  console.log('/ref = ratio to restic (to virtnbdbackup for the domain); +sync/ref compares time + sync: until the data is on disk.');
   console.log('MB/s = logical source size (holes included) / time. repo = du -sb of the repository.\n');
   for (const subject of subjects) {
     for (const tool of tools) {

@@ -155,17 +155,17 @@ async function restore(tool: BenchTool, subject: Subject, repo: string, out: str
   return { ...row, ...measured(done, row.bytes), syncSeconds, ok: false, note: 'RESTORE MISMATCH', error: `RESTORE MISMATCH: ${mismatch}` };
 }
 
-function measured(done: CommandResult, bytes: number): Pick<Row, 'ok' | 'seconds' | 'bytes' | 'peakRssMb' | 'note' | 'error'> {
+export function measured(done: CommandResult, bytes: number): Pick<Row, 'ok' | 'seconds' | 'bytes' | 'peakRssMb' | 'note' | 'error'> {
   const row = { ok: done.ok, seconds: done.seconds, bytes, peakRssMb: done.peakRssMb, note: '' };
   return done.error === undefined ? row : { ...row, error: done.error };
 }
 
-async function timedSync(): Promise<number> {
+export async function timedSync(): Promise<number> {
   const started = process.hrtime.bigint();
   await run('sync', []);
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function repoSize(repo: string): Promise<number> {
+export async function repoSize(repo: string): Promise<number> {
   return existsSync(repo) ? (await diskUsage(repo)).apparent : 0;
 }

@@ -1,14 +1,19 @@
 // The printed results: one row per tool and phase, with ratios to restic for the same data and
-// phase (restic is the reference because it is the most used peer). MB = 10^6 bytes. Times are
+// phase (restic is the reference because it is the most used peer; virtnbdbackup for a libvirt domain). MB = 10^6 bytes. Times are
 // compared twice: as the command's wall time, and with the sync after it, because a restore that
 // returns before its data is written back (restic's) is not finished, and one that fsyncs (Cairn's) pays inside its time.
 import type { Row } from './scenario.ts';
 
-const headers = ['data', 'tool', 'phase', 'time s', '+sync s', 'MB/s', 'peak RSS MB', 'repo MB after', 'added MB', 'time/restic', '+sync/restic', 'repo/restic', 'note'];
+const headers = ['data', 'tool', 'phase', 'time s', '+sync s', 'MB/s', 'peak RSS MB', 'repo MB after', 'added MB', 'time/ref', '+sync/ref', 'repo/ref', 'note'];
+
+/** The tool each row is compared with: restic, or virtnbdbackup for a libvirt domain (restic cannot back one up). */
+function referenceTool(data: string): string {
+  return data === 'domain' ? 'virtnbdbackup' : 'restic';
+}
 
 export function formatTable(rows: Row[]): string {
   const cells = rows.map((row) => {
-    const restic = rows.find((other) => other.tool === 'restic' && other.data === row.data && other.phase === row.phase);
+    const restic = rows.find((other) => other.tool === referenceTool(row.data) && other.data === row.data && other.phase === row.phase);
     return [
       row.data, row.tool, row.phase,
       fixed(row.seconds, 1),

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
 import { contextOf, openDecompressed, sealCompressed } from './envelope.ts';
 
-export type CheckpointType = 'image' | 'stream' | 'files';
+export type CheckpointType = 'image' | 'stream' | 'files' | 'server';
 
 /** Blocks of `blockSize` bytes; each page is a meta chunk of 32-byte ids (32 zero bytes = zero block); null = all-zero page. */
 export interface FixedIndexRef {
@@ -34,6 +34,30 @@ export interface FileTreeRef {
   dirs: number;
 }
 
+/** One disk of a server, as the server's checkpoint holds it. */
+export interface ServerDisk {
+  /** The disk's target in the domain (vda, sdb, ...): what names it across checkpoints and in restores. */
+  target: string;
+  /** The disk's file when it was backed up, and its format then. */
+  source: string;
+  format: string;
+  /** Bytes read from this disk. */
+  readBytes: number;
+  index: FixedIndexRef;
+}
+
+/** A server (a libvirt domain): its definition and every disk it had, all at one point in time. */
+export interface ServerRef {
+  kind: 'server';
+  domain: { name: string; uuid: string; /** The persistent definition, as libvirt gave it (without secrets). */ xml: string };
+  /**
+   * 'quiesced': the guest agent froze the file systems for the point in time; 'crash-consistent': the
+   * disks as a power cut would leave them; 'shut-off': the server was not running.
+   */
+  consistency: 'quiesced' | 'crash-consistent' | 'shut-off';
+  disks: ServerDisk[];
+}
+
 /** A manifest without its index: what listings, retention and the choice of a parent need. */
 export type CheckpointInfo = Omit<Manifest, 'index'>;
 
@@ -55,7 +79,7 @@ export interface Manifest {
   writtenBytes: number;
   /** Stored (compressed, encrypted) bytes of every chunk the checkpoint references, shared or not. */
   storedBytes: number;
-  index: FixedIndexRef | DynamicIndexRef | FileTreeRef;
+  index: FixedIndexRef | DynamicIndexRef | FileTreeRef | ServerRef;
   warnings?: string[];
 }
 

@@ -8,7 +8,7 @@ import type { Bank } from './bank.ts';
 import type { ChunkIndex } from './chunk-index.ts';
 import { decodeEntry } from './entry-codec.ts';
 import { decodeDynamicPage, isZeroId } from './index-pages.ts';
-import type { DynamicIndexRef, FileTreeRef, Manifest } from './manifest.ts';
+import type { DynamicIndexRef, FileTreeRef, FixedIndexRef, Manifest } from './manifest.ts';
 
 export interface Reference {
   id: Buffer;
@@ -23,15 +23,9 @@ export interface Reference {
 export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manifest, skipPage?: (id: Buffer) => boolean): AsyncGenerator<Reference> {
   const idx = m.index;
   if (idx.kind === 'fixed') {
-    for (const pageId of idx.pages) {
-      if (!pageId) continue;
-      const id = Buffer.from(pageId, 'hex');
-      const skip = skipPage?.(id) ?? false;
-      yield { id, meta: true };
-      if (skip) continue;
-      const page = await bank.readChunk(index, id);
-      for (let o = 0; o < page.length; o += 32) if (!isZeroId(page, o)) yield { id: page.subarray(o, o + 32), meta: false };
-    }
+    yield* fixedRefs(bank, index, idx, skipPage);
+  } else if (idx.kind === 'server') {
+    for (const disk of idx.disks) yield* fixedRefs(bank, index, disk.index, skipPage);
   } else if (idx.kind === 'dynamic') {
     yield* dynamicRefs(bank, index, idx, false, skipPage);
   } else if (idx.kind === 'files') {
@@ -44,6 +38,18 @@ export async function* referencedChunks(bank: Bank, index: ChunkIndex, m: Manife
     }
   } else {
     throw new CairnError('format-too-new', `checkpoint ${m.id} has an index of kind '${(idx as { kind: string }).kind}' that this Cairn does not know: upgrade Cairn`);
+  }
+}
+
+async function* fixedRefs(bank: Bank, index: ChunkIndex, ref: FixedIndexRef, skipPage?: (id: Buffer) => boolean): AsyncGenerator<Reference> {
+  for (const pageId of ref.pages) {
+    if (!pageId) continue;
+    const id = Buffer.from(pageId, 'hex');
+    const skip = skipPage?.(id) ?? false;
+    yield { id, meta: true };
+    if (skip) continue;
+    const page = await bank.readChunk(index, id);
+    for (let o = 0; o < page.length; o += 32) if (!isZeroId(page, o)) yield { id: page.subarray(o, o + 32), meta: false };
   }
 }
 

@@ -5,6 +5,7 @@ import { bankInfo, bankInit, bankPasswd, type InitOptions } from './commands/ban
 import { resourcesCommand } from './commands/resources.ts';
 import { backupImageCommand, backupVolumeCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
 import { backupFilesCommand, lsCommand } from './commands/files.ts';
+import { backupServerCommand, type ServerBackupOptions } from './commands/server.ts';
 import { checkpointsCommand } from './commands/checkpoints.ts';
 import { restoreCommand, type RestoreOptions } from './commands/restore.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -68,12 +69,24 @@ export function buildProgram(env: CliEnvironment): Command {
     .option('--full', 'read every file')
     .option('--full-every <n>', 'a full backup whenever the newest checkpoint\'s chain holds n checkpoints')
     .action((d: string, o: BackupOptions & { exclude?: string[] }) => backupFilesCommand(env, d, o));
+  bankOptions(backup.command('server')
+    .description('a libvirt domain: all its disks at one point in time, with its definition; qcow2 disks of a running domain are incremental by libvirt checkpoints')
+    .argument('<domain>'))
+    .option('--name <resource>', 'the resource this backup belongs to (default: the domain\'s name)')
+    .option('--tag <tag>', 'a tag to record (repeatable)', collect)
+    .option('-c, --connect <uri>', 'the libvirt connection (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)')
+    .option('--quiesce', 'freeze the guest\'s file systems through its agent for the point in time (else crash-consistent)')
+    .option('--scratch-dir <dir>', 'where QEMU keeps blocks the guest overwrites while the backup runs (default: the temporary directory)')
+    .option('--parent <checkpoint>', 'incremental on this checkpoint (default: the newest of --name)')
+    .option('--full', 'read every disk whole and start a new checkpoint chain')
+    .option('--full-every <n>', 'a full backup whenever the newest checkpoint\'s chain holds n checkpoints')
+    .action((d: string, o: ServerBackupOptions) => backupServerCommand(env, d, o));
   backupCommon(backup.command('stream').description('standard input, e.g. a database dump'))
     .action((o: BackupOptions) => backupStreamCommand(env, o));
 
-  program.command('resources').description('list what can be protected at a location: the volumes of a directory, or of a qemu-storage-daemon by its QMP socket')
-    .argument('<location>').option('--json', 'print JSON')
-    .action((l: string, o: { json?: boolean }) => resourcesCommand(env, l, o));
+  program.command('resources').description('list what can be protected: the volumes of a directory or of a qemu-storage-daemon (its QMP socket), or the domains of a libvirt connection')
+    .argument('[location]').option('-c, --connect <uri>', 'list the domains (servers) of this libvirt connection').option('--json', 'print JSON')
+    .action((l: string | undefined, o: { json?: boolean; connect?: string }) => resourcesCommand(env, l, o));
   bankOptions(program.command('checkpoints').description('list checkpoints, oldest first'))
     .option('--name <resource>', 'only this resource')
     .action((o: BankOptions & { name?: string; json?: boolean }) => checkpointsCommand(env, o));
@@ -85,7 +98,9 @@ export function buildProgram(env: CliEnvironment): Command {
     .option('--to <path>', 'target file, block device or directory; - for standard output (streams)')
     .option('--include <path>', 'restore only this path of a file tree (repeatable)', collect)
     .option('--format <format>', 'an image restores as raw (default) or qcow2 (the default for a --to ending in .qcow2)')
-    .option('--in-place', 'write into the existing volume at --to (not in use), only the blocks that differ')
+    .option('--in-place', 'write into the existing volume at --to (not in use), or into a server\'s shut-off domain, only the blocks that differ')
+    .option('--as <name>', 'restore a server as a new domain of this name (new UUID and MAC addresses; its disks in --to, else beside the originals)')
+    .option('-c, --connect <uri>', 'the libvirt connection of a server restore (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)')
     .action((c: string, o: RestoreOptions) => restoreCommand(env, c, o));
   bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints').argument('[checkpoint]'))
     .action((c: string | undefined, o: BankOptions & { json?: boolean }) => verifyCommand(env, c, o));

@@ -39,8 +39,40 @@ export interface ImageInput {
 
 export type ImageStore<T> = (input: ImageInput) => Promise<T>;
 
-/** The mover's part of a restore: fill the sink (in place: only what differs, or only `changed`). */
-export type ImageWrite<T> = (sink: BlockSink, inPlace: boolean, changed?: Extent[]) => Promise<T>;
+/** One disk of a server, as a plugin hands it to the mover. */
+export interface DiskInput {
+  /** The disk's name in the server (vda): what matches it with the same disk in the parent checkpoint. */
+  target: string;
+  /** Its file or device, and format, as the server uses it. */
+  path: string;
+  format: string;
+  source: BlockSource;
+  /** Only these ranges changed since the parent checkpoint; absent: every data block is read. */
+  dirtyExtents?: Extent[];
+}
+
+/** What a plugin hands the mover to store a server: its definition and all its disks at one point in time. */
+export interface ServerInput {
+  checkpointId: string;
+  domain: { name: string; uuid: string; xml: string };
+  consistency: 'quiesced' | 'crash-consistent' | 'shut-off';
+  disks: DiskInput[];
+  warnings: string[];
+}
+
+export type ServerStore<T> = (input: ServerInput) => Promise<T>;
+
+/**
+ * The mover's part of a restore: fill the sink (in place: only what differs, or only `changed`) with
+ * the checkpoint's image, or with its disk `disk` (a server's).
+ */
+export type ImageWrite<T> = (sink: BlockSink, inPlace: boolean, changed?: Extent[], disk?: string) => Promise<T>;
+
+/** What a restore made: each image written (a volume's one, a server's disks) and, for a server, its domain. */
+export interface Restored<T> {
+  images: { disk?: string; path: string; result: T }[];
+  domain?: string;
+}
 
 export interface ProtectRequest {
   resourceId: string;
@@ -54,21 +86,24 @@ export interface ProtectRequest {
 
 export interface RestoreRequest {
   checkpointId: string;
-  /** The image size the checkpoint holds. */
+  /** The image size the checkpoint holds (a volume's). */
   size: number;
+  /** A server checkpoint's definition and disks (sizes in bytes). */
+  server?: { domain: { name: string; uuid: string; xml: string }; disks: { target: string; source: string; format: string; size: number }[] };
   bankTag: string;
   /** Validated against restoreTargetSchema. */
   target: Record<string, unknown>;
 }
 
-export interface ProtectionPlugin {
+/** A plugin protects resources of one type; `Input` is what it hands the mover (an image, or a server's disks). */
+export interface ProtectionPlugin<Input = ImageInput> {
   readonly type: ResourceType;
   readonly backupOptionsSchema: JsonSchema;
   readonly restoreTargetSchema: JsonSchema;
   /** The resources at a location this plugin understands (a directory of images, a QMP socket, ...). */
   discover(location: string): Promise<Resource[]>;
-  protect<T>(req: ProtectRequest, store: ImageStore<T>): Promise<T>;
-  restore<T>(req: RestoreRequest, write: ImageWrite<T>): Promise<T>;
+  protect<T>(req: ProtectRequest, store: (input: Input) => Promise<T>): Promise<T>;
+  restore<T>(req: RestoreRequest, write: ImageWrite<T>): Promise<Restored<T>>;
   /** Removes what the plugin keeps on the resource for a checkpoint that is being deleted. */
   forget(resourceId: string, checkpointId: string, bankTag: string): Promise<void>;
 }

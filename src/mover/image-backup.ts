@@ -67,17 +67,55 @@ export async function backupImage(bank: Bank, pool: CodecPool, req: ImageBackupR
 }
 
 async function backupSource(bank: Bank, pool: CodecPool, source: BlockSource, req: ImageBackupRequest): Promise<Manifest> {
+  const parentIndex = compatibleParent(req.parent?.index.kind === 'fixed' ? req.parent.index : null, bank);
+  if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
+  const session = await BackupSession.start(bank, req.checkpointId ? { checkpointId: req.checkpointId } : {});
+  const meter = new ProgressMeter('backup', 0, req.onProgress);
+  try {
+    const image = await storeImage(session, pool, source, { parent: parentIndex, ...(req.dirtyExtents ? { dirtyExtents: req.dirtyExtents } : {}), meter });
+    meter.finish();
+    return await session.commit({
+      name: req.name, type: 'image', parent: req.parent?.id ?? null, tags: req.tags ?? [],
+      sourceBytes: image.index.size, readBytes: image.readBytes, storedBytes: image.storedBytes, index: image.index,
+      ...(req.warnings?.length ? { warnings: req.warnings } : {}),
+    });
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+export interface StoreImageOptions {
+  /** The same image's index in the parent checkpoint (compatibleParent): unchanged pages and blocks are shared with it. */
+  parent: FixedIndexRef | null;
+  /** Ranges changed since the parent; only these are read. Needs a parent. */
+  dirtyExtents?: Extent[];
+  /** Counts what this image reads; its total grows by what the image will read once that is planned. */
+  meter: ProgressMeter;
+}
+
+export interface StoredImage {
+  index: FixedIndexRef;
+  readBytes: number;
+  storedBytes: number;
+}
+
+/**
+ * Stores one image into a session that is still open: the caller commits it, in a checkpoint of its
+ * own (an image) or with other images (the disks of a server). On failure the caller closes the session.
+ */
+export async function storeImage(session: BackupSession, pool: CodecPool, source: BlockSource, opts: StoreImageOptions): Promise<StoredImage> {
+  const bank = session.bank;
   const info = { size: source.size };
   const bs = bank.chunking.imageBlockSize, perPage = bank.chunking.fixedPageEntries;
-  const parentIndex = compatibleParent(req.parent, bs, perPage);
-  if (req.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
+  const parentIndex = opts.parent;
+  if (opts.dirtyExtents && !parentIndex) throw new CairnError('bad-input', 'dirty extents need a parent checkpoint with the same block size');
   const dataList = await ExtentList.from(source.dataExtents());
-  const dirty = req.dirtyExtents ? await ExtentList.from(req.dirtyExtents) : undefined;
+  const dirty = opts.dirtyExtents ? await ExtentList.from(opts.dirtyExtents) : undefined;
 
   const blocks = Math.ceil(info.size / bs), pageCount = Math.ceil(blocks / perPage);
   const pages: (string | null)[] = new Array<string | null>(pageCount).fill(null);
-  const session = await BackupSession.start(bank, req.checkpointId ? { checkpointId: req.checkpointId } : {});
-  const meter = new ProgressMeter('backup', 0, req.onProgress);
+  const meter = opts.meter;
   const inFlight = pool.threads * 2 + 1;
   const limiter = new Limiter(inFlight);
   const batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / bs));
@@ -89,7 +127,7 @@ async function backupSource(bank: Bank, pool: CodecPool, source: BlockSource, re
   let readBytes = 0, storedBytes = 0;
   try {
     const plans = planPages(info.size, bs, perPage, dataList, dirty);
-    meter.totalBytes = plans.readBytes;
+    meter.totalBytes += plans.readBytes;
     for (let p = 0; p < pageCount; p++) {
       const states = plans.pageStates(p);
       // Holes only: all zero ids, whatever the parent had. Nothing to read or store (pages[p] stays
@@ -146,22 +184,16 @@ async function backupSource(bank: Bank, pool: CodecPool, source: BlockSource, re
       await finishPage();
     }
     await limiter.drain();
-    meter.finish();
-    const index: FixedIndexRef = { kind: 'fixed', size: info.size, blockSize: bs, pageEntries: perPage, pages };
-    return await session.commit({
-      name: req.name, type: 'image', parent: req.parent?.id ?? null, tags: req.tags ?? [],
-      sourceBytes: info.size, readBytes, storedBytes, index, ...(req.warnings?.length ? { warnings: req.warnings } : {}),
-    });
+    return { index: { kind: 'fixed', size: info.size, blockSize: bs, pageEntries: perPage, pages }, readBytes, storedBytes };
   } catch (err) {
     await limiter.drain().catch(() => undefined);
-    await session.close();
     throw err;
   }
 }
 
-function compatibleParent(parent: Manifest | null, bs: number, perPage: number): FixedIndexRef | null {
-  const idx = parent?.index;
-  if (!idx || idx.kind !== 'fixed' || idx.blockSize !== bs || idx.pageEntries !== perPage) return null;
+/** A parent image's index if this bank's writers can share its pages and blocks (same block size and page length). */
+export function compatibleParent(idx: FixedIndexRef | null | undefined, bank: Bank): FixedIndexRef | null {
+  if (!idx || idx.blockSize !== bank.chunking.imageBlockSize || idx.pageEntries !== bank.chunking.fixedPageEntries) return null;
   return idx;
 }
 

@@ -39,12 +39,23 @@ export interface SinkRestoreOptions {
    */
   changed?: Extent[];
   onProgress?: ProgressListener;
+  /** The disk (its target, vda) of a server checkpoint. */
+  disk?: string;
+}
+
+/** The image a checkpoint holds: its own, or the named disk of a server. */
+export function imageOf(manifest: Manifest, disk?: string): FixedIndexRef {
+  const idx = manifest.index;
+  if (idx.kind === 'fixed') return idx;
+  if (idx.kind !== 'server') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
+  const found = idx.disks.find((d) => d.target === disk);
+  if (!found) throw new CairnError('bad-input', `checkpoint ${manifest.id} holds the disks ${idx.disks.map((d) => d.target).join(', ')}${disk ? `, not ${disk}` : ': name one'}`);
+  return found.index;
 }
 
 /** Restores into a sink the caller opened (and makes durable and closes). */
 export async function restoreImageToSink(bank: Bank, pool: CodecPool, manifest: Manifest, sink: BlockSink, options: SinkRestoreOptions = {}): Promise<RestoreResult> {
-  const idx = manifest.index;
-  if (idx.kind !== 'fixed') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
+  const idx = imageOf(manifest, options.disk);
   if (sink.size < idx.size) throw new CairnError('bad-input', `the target holds ${sink.size} bytes, the image ${idx.size}`);
   if (options.inPlace && !sink.read && !options.changed) throw new Error('an in-place restore needs a readable sink or the changed ranges');
   const meter = new ProgressMeter('restore', idx.size, options.onProgress);
@@ -54,9 +65,8 @@ export async function restoreImageToSink(bank: Bank, pool: CodecPool, manifest: 
   return { restoredBytes: idx.size, writtenBytes: written, ...(options.inPlace ? { comparedBytes: compared.bytes } : {}) };
 }
 
-export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manifest, target: string, onProgress?: ProgressListener): Promise<RestoreResult> {
-  const idx = manifest.index;
-  if (idx.kind !== 'fixed') throw new CairnError('bad-input', `checkpoint ${manifest.id} is a ${manifest.type}, not an image`);
+export async function restoreImage(bank: Bank, pool: CodecPool, manifest: Manifest, target: string, onProgress?: ProgressListener, disk?: string): Promise<RestoreResult> {
+  const idx = imageOf(manifest, disk);
   const existing = await stat(target).catch(() => undefined);
   const device = existing?.isBlockDevice() ?? false;
   if (existing && !device && !existing.isFile()) throw new CairnError('bad-input', `${target} exists and is neither a file nor a block device`);

@@ -22,7 +22,10 @@ export interface BackupOptions extends BankOptions {
 }
 
 export function backupSummary(m: Manifest, durationMs: number) {
-  return { ...checkpointSummary(m), durationMs, ...(m.warnings?.length ? { warnings: m.warnings } : {}) };
+  const server = m.index.kind === 'server'
+    ? { consistency: m.index.consistency, disks: m.index.disks.map((d) => ({ disk: d.target, path: d.source, sourceBytes: d.index.size, readBytes: d.readBytes })) }
+    : {};
+  return { ...checkpointSummary(m), ...server, durationMs, ...(m.warnings?.length ? { warnings: m.warnings } : {}) };
 }
 
 export function printBackup(env: CliEnvironment, m: Manifest, started: number, json?: boolean): void {
@@ -30,6 +33,10 @@ export function printBackup(env: CliEnvironment, m: Manifest, started: number, j
   if (json) return printJson(env, summary);
   env.stdout.write(`checkpoint ${m.id} of ${m.name} (${m.type}${m.parent ? `, incremental on ${m.parent}` : ', full'})\n` +
     `  source ${formatBytes(m.sourceBytes)}, read ${formatBytes(m.readBytes)}, wrote ${formatBytes(m.writtenBytes)} to the bank in ${(summary.durationMs / 1000).toFixed(1)}s\n`);
+  if (m.index.kind === 'server') {
+    env.stdout.write(`  ${m.index.disks.length} disk(s), ${m.index.consistency}: ${m.index.disks.map((d) => `${d.target} read ${formatBytes(d.readBytes)}`).join(', ')}\n`);
+  }
+  for (const w of m.warnings ?? []) env.stderr.write(`warning: ${w}\n`);
 }
 
 /** The parent the user asked for, or by default the newest checkpoint of the same resource and type. */

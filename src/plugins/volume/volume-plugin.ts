@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CairnError } from '../../core/errors.ts';
-import type { ImageStore, ImageWrite, ProtectRequest, ProtectionPlugin, Resource, RestoreRequest } from '../../core/plugin.ts';
+import type { ImageStore, ImageWrite, ProtectRequest, ProtectionPlugin, Resource, Restored, RestoreRequest } from '../../core/plugin.ts';
 import { QmpClient } from '../qemu/qmp-client.ts';
 import { backupOfflineVolume } from './offline-volume.ts';
 import { backupOnlineVolume } from './online-volume.ts';
@@ -85,11 +85,12 @@ export const volumePlugin: ProtectionPlugin = {
       : backupOfflineVolume({ path: req.resourceId, ...common }, store);
   },
 
-  restore<T>(req: RestoreRequest, write: ImageWrite<T>): Promise<T> {
+  async restore<T>(req: RestoreRequest, write: ImageWrite<T>): Promise<Restored<T>> {
     const path = req.target.path;
     if (typeof path !== 'string' || path === '') throw new CairnError('bad-input', 'a volume restore needs a target path');
     if (req.target.format !== undefined && req.target.format !== 'qcow2') throw new CairnError('unsupported', 'a new volume is restored as qcow2 here; raw images restore to a file with cairn restore');
-    return restoreVolume({ path, size: req.size, inPlace: req.target.inPlace === true, checkpointId: req.checkpointId, bankTag: req.bankTag }, write);
+    const result = await restoreVolume({ path, size: req.size, inPlace: req.target.inPlace === true, checkpointId: req.checkpointId, bankTag: req.bankTag }, write);
+    return { images: [{ path, result }] };
   },
 
   async forget(resourceId: string, checkpointId: string, bankTag: string): Promise<void> {

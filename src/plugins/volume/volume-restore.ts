@@ -1,5 +1,5 @@
 /**
- * Restores a volume checkpoint into a new qcow2 image, or in place into an existing volume not in use
+ * Restores a volume checkpoint into a new qcow2 or raw image, or in place into an existing volume not in use
  * (any format qemu-nbd serves; only the blocks that differ are written). The caller's `write` does the
  * data (the mover); this module prepares and serves the target.
  *
@@ -22,6 +22,8 @@ export interface VolumeRestoreRequest {
   /** The checkpoint's image size. */
   size: number;
   inPlace: boolean;
+  /** The format of a new image (default qcow2); in place, the volume keeps its own. */
+  format?: 'qcow2' | 'raw';
   /** The checkpoint, and the tag of its bank in bitmap names: in place, a bitmap kept since the checkpoint says what may differ. */
   checkpointId: string;
   bankTag: string;
@@ -33,9 +35,10 @@ export async function restoreVolume<T>(req: VolumeRestoreRequest, write: ImageWr
 
 async function restoreToNewImage<T>(req: VolumeRestoreRequest, write: ImageWrite<T>): Promise<T> {
   const partial = join(dirname(req.path), `.${basename(req.path)}.cairn-partial`);
-  await createImage(partial, 'qcow2', req.size);
+  const format = req.format ?? 'qcow2';
+  await createImage(partial, format, req.size);
   try {
-    const result = await writeServed(partial, 'qcow2', true, (sink) => write(sink, false));
+    const result = await writeServed(partial, format, true, (sink) => write(sink, false));
     await rename(partial, req.path);
     return result;
   } catch (err) {
