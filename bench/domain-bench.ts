@@ -8,7 +8,7 @@ import { chmod, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { domainXml, ensureLibvirtd, guestWrite, virsh } from '../test/testkit/libvirt.ts';
+import { domainXml, ensureLibvirtd, guestWrite, qemuWritableDir, virsh } from '../test/testkit/libvirt.ts';
 import { rewrittenBlocks, type ImageSet } from './dataset.ts';
 import { dropCaches, run, runMeasured, type CommandResult } from './measure.ts';
 import { differs, measured, repoSize, timedSync, type Row } from './scenario.ts';
@@ -110,12 +110,15 @@ function virtnbdbackupTool(): DomainTool {
       return { ok: true, seconds: 0, peakRssMb: null, stdout: '', stderr: '' };
     },
     async backup(repo, domain, phase) {
-      const result = await measure('virtnbdbackup', ['-d', domain, '-l', phase === 'full' ? 'full' : 'inc', '-o', repo, '--noprogress']);
+      // Its NBD socket and scratch files go where QEMU (libvirt-qemu) may create them.
+      const runDir = await qemuWritableDir(join(dirname(repo), 'virtnbdbackup-run'));
+      const result = await measure('virtnbdbackup', ['-d', domain, '-l', phase === 'full' ? 'full' : 'inc', '-o', repo, '--noprogress',
+        '-f', join(runDir, 'nbd.sock'), '-S', runDir]);
       return { result, ref: 'latest' };
     },
     async restore(repo, _ref, out) {
       const result = await measure('virtnbdrestore', ['-i', repo, '-o', out, '--noprogress']);
-      return { result, disk: join(out, 'vda') };
+      return { result, disk: join(out, 'vda.qcow2') };
     },
   };
 }
@@ -126,18 +129,20 @@ export async function runDomainBench(subject: DomainSubject, tools: DomainTool[]
   const rows: Row[] = [];
   for (const tool of tools) {
     console.error(`bench: ${tool.name} on ${domainData}`);
-    rows.push(...await runOne(tool, subject, join(workDir, tool.name, domainData), cold).catch((err: unknown) => failedRows(tool, err)));
+    rows.push(...await runOne(tool, subject, workDir, cold).catch((err: unknown) => failedRows(tool, err)));
     if (!keep) await rm(join(workDir, tool.name, domainData), { recursive: true, force: true });
   }
   return rows;
 }
 
-async function runOne(tool: DomainTool, subject: DomainSubject, dir: string, cold: boolean): Promise<Row[]> {
+async function runOne(tool: DomainTool, subject: DomainSubject, root: string, cold: boolean): Promise<Row[]> {
+  const dir = join(root, tool.name, domainData);
   const base = { data: domainData, tool: tool.name };
   const disk = join(dir, 'vda.qcow2'), repo = join(dir, 'repo'), out = join(dir, 'out');
   await rm(dir, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  for (let d = dir; d !== '/'; d = dirname(d)) await chmod(d, 0o755).catch(() => undefined); // QEMU (libvirt-qemu) reaches the disk
+  // QEMU (libvirt-qemu) must reach the disk: the directories the benchmark made are opened to it.
+  for (let d = dir; d.startsWith(root); d = dirname(d)) await chmod(d, 0o755);
   await run('cp', ['--sparse=always', subject.disk, disk]);
   const domain = `cairn-bench-${tool.name}`;
   await removeDomain(domain);
@@ -161,7 +166,10 @@ async function runOne(tool: DomainTool, subject: DomainSubject, dir: string, col
     await backup('full');
     for (const b of subject.blocks) await guestWrite(domain, `write -s ${b.file} ${b.offset} ${blockBytes}`);
     const ref = await backup('incremental');
-    if (ref === undefined) throw new Error('the incremental backup failed');
+    if (ref === undefined) {
+      rows.push({ ...base, phase: 'restore', ok: false, bytes: 0, note: '', error: 'nothing to restore: the incremental backup failed' });
+      return rows;
+    }
     if (cold) await dropCaches();
     const restored = await tool.restore(repo, ref, out, domain);
     const syncSeconds = await timedSync();

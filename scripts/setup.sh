@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # (the sysv flavour, so apt pulls in no systemd) and qemu-system-x86 run the test domains (TCG, no OS).
 packages=(nodejs npm git ca-certificates qemu-utils qemu-system-common qemu-system-x86 seabios ipxe-qemu
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients libvirt-daemon-driver-qemu attr e2fsprogs g++ make python3)
-[ "${1:-}" = bench ] && packages+=(restic borgbackup time)
+[ "${1:-}" = bench ] && packages+=(restic borgbackup time virtnbdbackup)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -41,16 +41,45 @@ export function checkpointName(bankTag: string, checkpointId: string): string {
   return `cairn-${bankTag}-${checkpointId}`;
 }
 
+/** What libvirt says of the domain before a backup, asked in one virsh process. */
+interface DomainFacts {
+  /** The persistent definition, and the running one. */
+  xml: string;
+  liveXml: string;
+  state: string;
+  /** virsh domjobinfo (an error text when the domain does not run). */
+  job: string;
+  checkpoints: string[];
+  /** The parent's checkpoint definition, when libvirt has it. */
+  parentXml: string | undefined;
+}
+
+async function domainFacts(virsh: Virsh, domain: string, parentName: string | undefined): Promise<DomainFacts> {
+  const answers = await virsh.batch([
+    ['dumpxml', '--inactive', domain], ['domstate', domain], ['dumpxml', domain], ['domjobinfo', domain], ['checkpoint-list', domain, '--name'],
+    ...(parentName ? [['checkpoint-dumpxml', domain, parentName]] : []),
+  ]);
+  const must = (a: string | CairnError | undefined): string => {
+    if (a instanceof CairnError) throw a;
+    return a ?? '';
+  };
+  return {
+    xml: must(answers[0]), state: must(answers[1]).trim(), liveXml: must(answers[2]),
+    job: answers[3] instanceof CairnError ? answers[3].message : must(answers[3]),
+    checkpoints: must(answers[4]).split('\n').map((l) => l.trim()).filter(Boolean),
+    parentXml: typeof answers[5] === 'string' ? answers[5] : undefined,
+  };
+}
+
 export async function backupDomain<T>(req: DomainBackupRequest, store: ServerStore<T>): Promise<T> {
-  const { virsh, domain } = req;
-  const xml = await virsh.run('dumpxml', '--inactive', domain);
-  const def = parseDomain(xml);
-  const state = await virsh.state(domain);
+  const parentName = req.parentId ? checkpointName(req.bankTag, req.parentId) : undefined;
+  const facts = await domainFacts(req.virsh, req.domain, parentName);
+  const def = parseDomain(facts.xml);
   const warnings: string[] = [];
-  const identity = { name: def.name, uuid: def.uuid, xml };
-  if (state === 'shut off' || state === 'crashed') return backupShutOff(req, identity, warnings, store);
-  if (state !== 'running' && state !== 'paused') throw new CairnError('bad-input', `${domain} is ${state}: back it up while it runs or once it is shut off`);
-  return backupRunning(req, identity, warnings, store);
+  const identity = { name: def.name, uuid: def.uuid, xml: facts.xml };
+  if (facts.state === 'shut off' || facts.state === 'crashed') return backupShutOff(req, identity, warnings, store);
+  if (facts.state !== 'running' && facts.state !== 'paused') throw new CairnError('bad-input', `${req.domain} is ${facts.state}: back it up while it runs or once it is shut off`);
+  return backupRunning(req, identity, facts, warnings, store);
 }
 
 /** The disks a backup covers: data disks with a file or device; the others are named in a warning. */
@@ -86,39 +115,39 @@ async function backupShutOff<T>(req: DomainBackupRequest, domain: ServerInput['d
   }
 }
 
-async function backupRunning<T>(req: DomainBackupRequest, domain: ServerInput['domain'], warnings: string[], store: ServerStore<T>): Promise<T> {
+async function backupRunning<T>(req: DomainBackupRequest, domain: ServerInput['domain'], facts: DomainFacts, warnings: string[], store: ServerStore<T>): Promise<T> {
   const { virsh } = req;
-  const live = parseDomain(await virsh.run('dumpxml', req.domain));
+  const live = parseDomain(facts.liveXml);
   const disks = backedUpDisks(live.disks, warnings);
-  await endLeftoverJob(virsh, req.domain);
+  if (/Operation:\s*Backup/i.test(facts.job)) await endLeftoverJob(virsh, req.domain);
 
   const prefix = `cairn-${req.bankTag}-`;
   const parentName = req.parentId ? checkpointName(req.bankTag, req.parentId) : undefined;
-  const ours = (await virsh.run('checkpoint-list', req.domain, '--name')).split('\n').map((l) => l.trim()).filter((n) => n.startsWith(prefix));
-  let incremental = parentName && ours.includes(parentName) ? parentName : undefined;
+  const ours = facts.checkpoints.filter((n) => n.startsWith(prefix));
+  let incremental = parentName && ours.includes(parentName) && facts.parentXml ? parentName : undefined;
   if (parentName && !incremental) warnings.push(`libvirt has no checkpoint ${parentName} (the parent was taken while the domain was shut off, or the domain was redefined since): every disk was read whole`);
-  let tracked = incremental ? new Set(checkpointBitmapDisks(await virsh.run('checkpoint-dumpxml', req.domain, incremental))) : new Set<string>();
+  let tracked = incremental && facts.parentXml ? new Set(checkpointBitmapDisks(facts.parentXml)) : new Set<string>();
 
   const checkpointId = newCheckpointId();
   const next = checkpointName(req.bankTag, checkpointId);
   const withBitmap = disks.filter((d) => d.format === 'qcow2');
   const run = await runDirectory(req);
-  let begun = false, result: T;
+  let begun = false, result: T, exportsXml = '';
   try {
     const consistency = await frozenWhile(req, warnings, async () => {
       try {
-        await beginBackup(virsh, req.domain, { run, disks, all: live.disks, withBitmap, next, incremental, tracked });
+        exportsXml = await beginBackup(virsh, req.domain, { run, disks, all: live.disks, withBitmap, next, incremental, tracked });
       } catch (err) {
         if (!incremental || !/checkpoint inconsistent|missing or broken bitmap|bitmap .* not found/i.test((err as Error).message)) throw err;
         // QEMU stopped without saving its bitmaps (killed), or someone removed one: start a new chain.
         warnings.push(`the changes since ${incremental} are no longer known (${(err as Error).message.replace(/^virsh backup-begin failed: /, '')}): every disk was read whole`);
         incremental = undefined;
         tracked = new Set();
-        await beginBackup(virsh, req.domain, { run, disks, all: live.disks, withBitmap, next, incremental, tracked });
+        exportsXml = await beginBackup(virsh, req.domain, { run, disks, all: live.disks, withBitmap, next, incremental, tracked });
       }
     });
     begun = true;
-    const exports = backupExports(await virsh.run('backup-dumpxml', req.domain));
+    const exports = backupExports(exportsXml || await virsh.run('backup-dumpxml', req.domain));
     const socket = exports.socket ?? join(run, 'nbd.sock');
     const inputs: DiskInput[] = [];
     try {
@@ -140,11 +169,14 @@ async function backupRunning<T>(req: DomainBackupRequest, domain: ServerInput['d
     throw err;
   }
   // The checkpoint is in the bank: what follows only tidies up, and the next backup finishes it if this fails.
-  await virsh.run('domjobabort', req.domain).catch(() => undefined);
-  await rm(run, { recursive: true, force: true });
   // Older checkpoints of this bank (the parent's, an interrupted backup's) go only now: until the new
   // one is in the bank, any of them may still be what the next backup builds on.
-  for (const name of ours) await deleteCheckpoint(virsh, req.domain, name).catch(() => undefined);
+  const ended = await virsh.batch([['domjobabort', req.domain], ...ours.map((name) => ['checkpoint-delete', req.domain, name])]).catch(() => []);
+  for (const [i, name] of ours.entries()) {
+    // Not deleted in the batch (its bitmaps are gone, or libvirtd went away): the slow way, which also drops bare metadata.
+    if (ended[i + 1] === undefined || ended[i + 1] instanceof CairnError) await deleteCheckpoint(virsh, req.domain, name).catch(() => undefined);
+  }
+  await rm(run, { recursive: true, force: true });
   return result;
 }
 
@@ -159,7 +191,8 @@ interface BeginPlan {
   tracked: Set<string>;
 }
 
-async function beginBackup(virsh: Virsh, domain: string, plan: BeginPlan): Promise<void> {
+/** Starts the job; returns its description (virsh backup-dumpxml), asked in the same virsh process. */
+async function beginBackup(virsh: Virsh, domain: string, plan: BeginPlan): Promise<string> {
   const chosen = new Set(plan.disks.map((d) => d.target));
   const diskXml = plan.all.map((d) => {
     if (!chosen.has(d.target)) return `<disk name='${xmlEscape(d.target)}' backup='no'/>`;
@@ -172,8 +205,8 @@ async function beginBackup(virsh: Virsh, domain: string, plan: BeginPlan): Promi
   const checkpointXml = `<domaincheckpoint><name>${xmlEscape(plan.next)}</name><description>made by Cairn; deleted by Cairn's next backup of this bank</description><disks>` +
     plan.all.map((d) => `<disk name='${xmlEscape(d.target)}' checkpoint='${bitmaps.has(d.target) ? 'bitmap' : 'no'}'/>`).join('') + '</disks></domaincheckpoint>';
   // No qcow2 disk: nothing can hold a bitmap, so there is no checkpoint and every backup reads whole.
-  if (plan.withBitmap.length > 0) await virsh.runWithXml(['backup-begin', domain], backupXml, checkpointXml);
-  else await virsh.runWithXml(['backup-begin', domain], backupXml);
+  const documents = plan.withBitmap.length > 0 ? [backupXml, checkpointXml] : [backupXml];
+  return (await virsh.runWithXml(['backup-begin', domain], documents, [['backup-dumpxml', domain]]))[1] ?? '';
 }
 
 /**
@@ -181,8 +214,6 @@ async function beginBackup(virsh: Virsh, domain: string, plan: BeginPlan): Promi
  * ended, with its scratch directory; a job of another tool is not touched, and the backup stops.
  */
 async function endLeftoverJob(virsh: Virsh, domain: string): Promise<void> {
-  const job = await virsh.run('domjobinfo', domain);
-  if (!/Operation:\s*Backup/i.test(job)) return;
   const { socket } = backupExports(await virsh.run('backup-dumpxml', domain));
   const dir = socket ? dirname(socket) : undefined;
   if (!dir || !basename(dir).startsWith(RUN_PREFIX)) {

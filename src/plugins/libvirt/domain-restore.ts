@@ -91,7 +91,7 @@ async function restoreAsDefinition<T>(req: DomainRestoreRequest, write: ImageWri
     }
     const moved = new Map(plan.map((p) => [p.disk.target, { path: p.path, format: p.format }]));
     const xml = rewriteDomain(server.domain.xml, { ...(req.mode === 'new' ? { newName: name } : {}), disks: moved });
-    await virsh.runWithXml(['define'], xml);
+    await virsh.runWithXml(['define'], [xml]);
   } catch (err) {
     for (const { path } of images) await rm(path, { force: true });
     throw err;
