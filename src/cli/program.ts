@@ -104,8 +104,9 @@ export function buildProgram(env: CliEnvironment): Command {
     .action((c: string, o: RestoreOptions) => restoreCommand(env, c, o));
   bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints').argument('[checkpoint]'))
     .action((c: string | undefined, o: BankOptions & { json?: boolean }) => verifyCommand(env, c, o));
-  bankOptions(program.command('forget').description('delete checkpoints').argument('<checkpoint...>'))
-    .action((c: string[], o: BankOptions & { json?: boolean }) => forgetCommand(env, c, o));
+  bankOptions(program.command('forget').description('delete checkpoints (and a server checkpoint\'s libvirt checkpoint)').argument('<checkpoint...>'))
+    .option('-c, --connect <uri>', 'the libvirt connection of forgotten server checkpoints (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)')
+    .action((c: string[], o: BankOptions & { json?: boolean; connect?: string }) => forgetCommand(env, c, o));
   bankOptions(program.command('prune').description('delete checkpoints that no retention rule keeps (docs/prune.md)'))
     .option('--name <resource>', 'only this resource')
     .option('--keep-last <n>').option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>')

@@ -102,7 +102,7 @@ test('in place into the shut-off domain, refused while it runs; and the original
   assert.deepEqual((await ourCheckpoints(s.name)).map((c) => c.slice(-16)), [next.id]);
 });
 
-test('a shut-off domain is read whole, its restore is identical, and the next running backup starts a chain', async (t) => {
+test('a shut-off domain is read whole, its restore is identical, the next running backup starts a chain, and forget removes its libvirt checkpoint', async (t) => {
   const s = await setup(t, 'off');
   await virsh('destroy', s.name);
   const at0 = await snapshot(s, 'at0');
@@ -124,4 +124,8 @@ test('a shut-off domain is read whole, its restore is identical, and the next ru
   const incr = await backup(s);
   assert.equal(incr.disks[0]!.readBytes, 64 * KiB);
   assert.equal(incr.warnings, undefined);
+  // Forgetting the newest checkpoint deletes its libvirt checkpoint: nothing of this bank stays in the domain.
+  assert.deepEqual((await ourCheckpoints(s.name)).map((c) => c.slice(-16)), [incr.id]);
+  await cairnOk(['forget', incr.id, '--bank', s.bank]);
+  assert.deepEqual(await ourCheckpoints(s.name), []);
 });

@@ -1,16 +1,19 @@
 /** cairn forget <checkpoint>… and cairn prune: remove checkpoints; their data goes at the next `cairn gc`. */
 import { CairnError, isCairnError } from '../../core/errors.ts';
 import { parseDuration, selectRetention, validateRules, type RetentionRules } from '../../core/retention.ts';
-import type { CheckpointInfo } from '../../bank/manifest.ts';
+import type { CheckpointInfo, Manifest } from '../../bank/manifest.ts';
+import { serverPlugin } from '../../plugins/libvirt/server-plugin.ts';
+import { checkpointName } from '../../plugins/libvirt/domain-backup.ts';
+import { bitmapTag } from './backup.ts';
 import type { BankOptions, CliEnvironment } from '../context.ts';
 import { printJson, table } from '../output.ts';
 import { withBank } from '../with-bank.ts';
 
-export async function forgetCommand(env: CliEnvironment, refs: string[], opts: BankOptions & { json?: boolean }): Promise<void> {
+export async function forgetCommand(env: CliEnvironment, refs: string[], opts: BankOptions & { json?: boolean; connect?: string }): Promise<void> {
   if (refs.length === 0) throw new CairnError('bad-input', 'name the checkpoints to forget (ids or unique prefixes)');
   await withBank(env, opts, async (bank) => {
     // Resolve all first: one bad id changes nothing.
-    const targets: { id: string; name: string }[] = [];
+    const targets: { id: string; name: string; index?: Manifest['index'] }[] = [];
     for (const ref of refs) {
       try {
         targets.push(await bank.resolveCheckpoint(ref));
@@ -21,9 +24,24 @@ export async function forgetCommand(env: CliEnvironment, refs: string[], opts: B
       }
     }
     for (const m of targets) await bank.deleteCheckpoint(m.id);
+    for (const m of targets) if (m.index?.kind === 'server') await forgetOnServer(env, opts.connect, m.index.domain.name, m.id, bitmapTag(bank));
     if (opts.json) printJson(env, { forgotten: targets.map((m) => m.id) });
     else for (const m of targets) env.stdout.write(`forgot checkpoint ${m.id} of ${m.name}; run 'cairn gc' to free its space\n`);
   });
+}
+
+/**
+ * A forgotten server checkpoint's libvirt checkpoint goes too, so a domain no longer backed up keeps no
+ * bitmap recording for nothing. Best effort: the checkpoint is gone from the bank either way, and the
+ * next backup of the domain removes what is left.
+ */
+async function forgetOnServer(env: CliEnvironment, uri: string | undefined, domain: string, id: string, tag: string): Promise<void> {
+  try {
+    await serverPlugin(uri).forget(domain, id, tag);
+  } catch (err) {
+    if (isCairnError(err, 'unsupported')) return; // no libvirt here: nothing of Cairn's can be in it
+    env.stderr.write(`warning: could not delete libvirt checkpoint ${checkpointName(tag, id)} of ${domain}: ${(err as Error).message}\n`);
+  }
 }
 
 export interface PruneOptions extends BankOptions {
