@@ -17,3 +17,15 @@ if (missing.length > 0) {
   console.error(`npm test needs ${missing.map(([t]) => t).join(', ')}: run 'bash scripts/setup.sh test' (as root), or apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
   process.exit(1);
 }
+
+// The catalog's tests run against the PostgreSQL server on 127.0.0.1:5432 (trust auth) as well as PGlite.
+const pgUrl = process.env.CAIRN_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+try {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  await client.end();
+} catch (err) {
+  console.error(`npm test needs a PostgreSQL server at ${pgUrl} that lets its user create databases (${(err as Error).message}); start it (pg_ctlcluster 15 main start) or set CAIRN_TEST_PG`);
+  process.exit(1);
+}

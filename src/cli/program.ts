@@ -29,7 +29,17 @@ function bankOptions(cmd: Command, bankRequired = true): Command {
     .option('--json', 'print machine-readable JSON (progress as JSON lines on stderr)');
 }
 
-export function buildProgram(env: CliEnvironment): Command {
+/** `cairn server` options; the server itself is wired in by the composition root (the CLI layer does not reach the API). */
+export interface ServeOptions {
+  data?: string;
+  listen?: string;
+}
+
+export interface ProgramHooks {
+  serve?: (opts: ServeOptions) => Promise<void>;
+}
+
+export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Command {
   const program = new Command('cairn')
     .description('Cairn: incremental, deduplicated, encrypted backups into a self-describing bank')
     .showHelpAfterError('(run with --help for usage)')
@@ -117,6 +127,13 @@ export function buildProgram(env: CliEnvironment): Command {
   bankOptions(program.command('gc').description('delete data no checkpoint needs; safe while backups run'))
     .option('--dry-run', 'report what would be deleted')
     .action((o: BankOptions & { dryRun?: boolean; json?: boolean }) => gcCommand(env, o));
+  program.command('server').description('run the Cairn service: REST API under /v1 with its catalog (embedded PGlite in --data, or PostgreSQL by DATABASE_URL)')
+    .option('--data <dir>', 'the data directory: catalog and local bank (default: $CAIRN_DATA, else ./cairn-data)')
+    .option('--listen <host:port>', 'where the API listens (default 127.0.0.1:8080; port 0 picks a free one)')
+    .action(async (o: ServeOptions) => {
+      if (!hooks.serve) throw new Error('this build of cairn has no server');
+      await hooks.serve(o);
+    });
   program.command('demo').description('back up and restore a sample disk image into a local bank')
     .option('--dir <dir>', 'where to put the sample image and bank', 'cairn-demo')
     .option('--json', 'print the results as JSON')

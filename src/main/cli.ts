@@ -8,6 +8,7 @@ import { buildProgram } from '../cli/program.ts';
 import type { CliEnvironment } from '../cli/context.ts';
 import { exitCodeOf } from '../cli/output.ts';
 import { CairnError } from '../core/errors.ts';
+import { runServer } from './server.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -42,7 +43,13 @@ const env: CliEnvironment = {
 process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); });
 
 try {
-  await buildProgram(env).parseAsync(process.argv);
+  const serverEnv = {
+    stdout: process.stdout, version: process.env.npm_package_version ?? '0.1.0',
+    ...(e.CAIRN_DATA ? { dataDir: e.CAIRN_DATA } : {}),
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    ...(e.CAIRN_ADMIN_PASSWORD ? { adminPassword: e.CAIRN_ADMIN_PASSWORD } : {}),
+  };
+  await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv) }).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;

@@ -1,0 +1,43 @@
+/**
+ * The HTTP API: Fastify with zod schemas that validate requests and responses, an OpenAPI 3.1
+ * description at /v1/openapi.json and a browsable page at /v1/docs, errors as problem documents.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Catalog } from '../catalog/catalog.ts';
+import { registerAuth } from './auth.ts';
+import { errorHandler, sendProblem } from './problem.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+export interface AppOptions {
+  catalog: Catalog;
+  version: string;
+  /** Fastify's logger: false in tests, a pino config in the server. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `there is no ${request.method} ${request.url.split('?')[0]}; the API is described at /v1/openapi.json`, request.url));
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Cairn API', version: options.version, description: 'Backup and recovery as a service: resources, policies, plans, checkpoints, restores.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/v1/docs' });
+  registerAuth(app, options.catalog);
+  await app.register(healthRoutes(options.catalog));
+  await app.register(tokenRoutes(options.catalog), { prefix: '/v1' });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  return app;
+}
