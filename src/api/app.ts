@@ -10,7 +10,9 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { registerAuth } from './auth.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
+import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   catalog: Catalog;
@@ -38,6 +40,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuth(app, options.catalog);
   await app.register(healthRoutes(options.catalog));
   await app.register(tokenRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(userRoutes(options.catalog), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
