@@ -7,6 +7,9 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { MasterKey } from '../catalog/secrets.ts';
+import type { BankService } from '../core/bank-service.ts';
+import { bankRoutes } from './routes/banks.ts';
 import { registerAuth } from './auth.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -16,6 +19,8 @@ import { userRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   catalog: Catalog;
+  masterKey: MasterKey;
+  banks: BankService;
   version: string;
   /** Fastify's logger: false in tests, a pino config in the server. */
   logger?: boolean | Record<string, unknown>;
@@ -42,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes(options.catalog), { prefix: '/v1' });
   await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(bankRoutes(options.catalog, options.masterKey, options.banks), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

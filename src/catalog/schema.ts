@@ -44,10 +44,31 @@ export interface ApiTokenTable {
   last_used_at: Date | null;
 }
 
+export interface SiteTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface BankTable {
+  id: string;
+  name: string;
+  site_id: string;
+  /** A directory path or s3://bucket/prefix. */
+  location: string;
+  /** The bank's own id (its descriptor's bankId): the same bank attached twice is the same bank. */
+  bank_uuid: string;
+  /** The bank's passphrase, sealed with the server's master key (secrets.ts); never in plaintext. */
+  secret_sealed: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
   memberships: MembershipTable;
   api_tokens: ApiTokenTable;
+  sites: SiteTable;
+  banks: BankTable;
 }
 

@@ -48,6 +48,8 @@ try {
     ...(e.CAIRN_DATA ? { dataDir: e.CAIRN_DATA } : {}),
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.CAIRN_ADMIN_PASSWORD ? { adminPassword: e.CAIRN_ADMIN_PASSWORD } : {}),
+    ...(e.CAIRN_MASTER_KEY ? { masterKey: e.CAIRN_MASTER_KEY } : {}),
+    s3: env.s3,
   };
   await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv) }).parseAsync(process.argv);
 } catch (err) {

@@ -2,7 +2,15 @@
  * `cairn server`: the catalog (PGlite in the data directory, or PostgreSQL by DATABASE_URL), the
  * operator account on first start, and the API, until SIGINT or SIGTERM.
  */
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { addBank, createSite, listBanks, listSites } from '../catalog/banks.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { MasterKey } from '../catalog/secrets.ts';
+import type { BankService } from '../core/bank-service.ts';
+import type { S3Options } from '../storage/open-backend.ts';
+import { bankService } from './bank-service.ts';
 import { buildApp } from '../api/app.ts';
 import { ADMIN, ensureAdmin } from '../catalog/access.ts';
 import { openCatalog } from '../catalog/catalog.ts';
@@ -15,6 +23,9 @@ export interface ServerEnvironment {
   dataDir?: string;
   databaseUrl?: string;
   adminPassword?: string;
+  /** CAIRN_MASTER_KEY: base64 of 32 bytes; else the data directory's master.key */
+  masterKey?: string;
+  s3: S3Options;
   version: string;
 }
 
@@ -37,7 +48,10 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
     } else if (admin.created) {
       env.stdout.write(`created the operator account '${ADMIN}' with the password in CAIRN_ADMIN_PASSWORD\n`);
     }
-    const app = await buildApp({ catalog, version: env.version, logger: { level: 'warn' } });
+    const masterKey = await loadMasterKey(dataDir, env.masterKey);
+    const banks = bankService(env.s3);
+    await ensureLocalBank(catalog, masterKey, banks, join(dataDir, 'bank'), env.stdout);
+    const app = await buildApp({ catalog, masterKey, banks, version: env.version, logger: { level: 'warn' } });
     try {
       const address = await app.listen({ host, port });
       env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json\n`);
@@ -51,4 +65,30 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
   } finally {
     await catalog.close();
   }
+}
+
+/**
+ * The key that seals the secrets the catalog keeps: CAIRN_MASTER_KEY, else `master.key` in the data
+ * directory (made on first start, mode 0600). Nodes sharing a PostgreSQL catalog must share it.
+ */
+async function loadMasterKey(dataDir: string, fromEnv: string | undefined): Promise<MasterKey> {
+  if (fromEnv) return new MasterKey(Buffer.from(fromEnv, 'base64'));
+  const path = join(dataDir, 'master.key');
+  const existing = await readFile(path).catch(() => undefined);
+  if (existing) return new MasterKey(existing);
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  await writeFile(path, key, { mode: 0o600, flag: 'wx' });
+  await chmod(path, 0o600);
+  return new MasterKey(key);
+}
+
+/** The embedded default: a site "local" and a bank "local" in the data directory, made on first start. */
+async function ensureLocalBank(catalog: Catalog, key: MasterKey, banks: BankService, location: string, out: NodeJS.WritableStream): Promise<void> {
+  if ((await listBanks(catalog.db)).length > 0) return;
+  const site = (await listSites(catalog.db))[0] ?? await createSite(catalog.db, 'local');
+  const passphrase = randomBytes(32).toString('base64url');
+  const { bankUuid } = await banks.attach(location, passphrase, true);
+  await addBank(catalog.db, key, { name: 'local', siteId: site.id, location, bankUuid, passphrase });
+  out.write(`created the bank 'local' in ${location} (its passphrase is sealed in the catalog with the server's master key)\n`);
 }

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../src/api/app.ts';
+import { MasterKey } from '../../src/catalog/secrets.ts';
+import { bankService } from '../../src/main/bank-service.ts';
 import { openCatalog } from '../../src/catalog/catalog.ts';
 import { ensureAdmin, issueToken } from '../../src/catalog/access.ts';
 import { createTenant, createUser, setMember } from '../../src/catalog/tenants.ts';
@@ -34,7 +37,7 @@ test('the access matrix of tenants, members and users; lists page; no response h
   await setMember(db, b.id, who.bAdmin.id, 'admin');
   const target = await createUser(db, { username: 'someone', password: 'a password of twelve', operator: false });
 
-  const app = await buildApp({ catalog, version: 'test' });
+  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}) });
   t.after(() => app.close());
   const ask = async (as: keyof typeof who | null, method: string, url: string, body?: unknown) => {
     const res = await app.inject({ method: method as 'GET', url, headers: as ? { authorization: `Bearer ${who[as].token}` } : {}, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
@@ -51,13 +54,16 @@ test('the access matrix of tenants, members and users; lists page; no response h
     ['DELETE', `/v1/tenants/${a.id}/members/${target.id}`, undefined, { operator: 204, aAdmin: 204, aMember: 403, aViewer: 403, bAdmin: 404 }],
     ['POST', '/v1/users', { username: 'made', password: 'a password of twelve' }, { operator: 201, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
     ['GET', '/v1/users', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
+    ['GET', '/v1/sites', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
+    ['GET', '/v1/banks', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
+    ['POST', '/v1/sites', { name: 'site' }, { operator: 201, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
   ];
   const wrong: string[] = [];
   for (const [method, url, body, expected] of rows) {
     for (const as of Object.keys(expected) as (keyof typeof who)[]) {
       // A DELETE needs the membership back for the next principal, and a creation a fresh name.
       if (method === 'DELETE') await setMember(db, a.id, target.id, 'viewer');
-      const b2 = body && typeof body === 'object' && 'name' in body ? { name: `new-${as}` } : body && typeof body === 'object' && 'username' in body ? { ...body, username: `made-${as}` } : body;
+      const b2 = body && typeof body === 'object' && 'name' in body ? { name: `new-${as}-${url.split('/')[2]}` } : body && typeof body === 'object' && 'username' in body ? { ...body, username: `made-${as}` } : body;
       const got = await ask(as, method, url, b2);
       if (got.status !== expected[as]) wrong.push(`${as} ${method} ${url}: ${got.status}, expected ${expected[as]} (${got.body.slice(0, 120)})`);
       if (/password/i.test(got.body) && got.status < 400) wrong.push(`${as} ${method} ${url}: the response mentions a password`);
@@ -85,7 +91,7 @@ test('lists come in pages that chain by `after`, and bad input says what to fix'
   const admin = await catalog.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
   const token = (await issueToken(catalog.db, admin.id, { name: 'test' })).token;
   for (let i = 0; i < 5; i++) await createTenant(catalog.db, `t${i}`);
-  const app = await buildApp({ catalog, version: 'test' });
+  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}) });
   t.after(() => app.close());
   const get = async (url: string) => JSON.parse((await app.inject({ url, headers: { authorization: `Bearer ${token}` } })).body) as { items: { name: string }[]; next: string | null; detail?: string };
   const seen: string[] = [];

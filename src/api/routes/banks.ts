@@ -1,0 +1,56 @@
+/** Sites and banks (operators). A bank's passphrase goes in, sealed, and never comes out. */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { BankService } from '../../core/bank-service.ts';
+import { addBank, createSite, listBanks, listSites } from '../../catalog/banks.ts';
+import type { Catalog } from '../../catalog/catalog.ts';
+import type { MasterKey } from '../../catalog/secrets.ts';
+import { HttpProblem } from '../problem.ts';
+import { requireOperator } from '../scope.ts';
+
+const Site = z.object({ id: z.string(), name: z.string(), createdAt: z.iso.datetime() });
+const BankOut = z.object({ id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime() });
+const Name = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name is letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService): FastifyPluginAsyncZod {
+  return (app) => {
+    app.get('/sites', { schema: { summary: 'Sites (operators)', response: { 200: z.object({ items: z.array(Site) }) } } }, async (request) => {
+      requireOperator(request);
+      return { items: (await listSites(catalog.db)).map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })) };
+    });
+
+    app.post('/sites', { schema: { summary: 'Create a site (operators)', body: z.object({ name: Name }), response: { 201: Site } } }, async (request, reply) => {
+      requireOperator(request);
+      const s = await createSite(catalog.db, request.body.name);
+      return reply.code(201).send({ ...s, createdAt: s.createdAt.toISOString() });
+    });
+
+    app.get('/banks', { schema: { summary: 'Banks (operators); passphrases are never shown', response: { 200: z.object({ items: z.array(BankOut) }) } } }, async (request) => {
+      requireOperator(request);
+      return { items: (await listBanks(catalog.db)).map((b) => ({ ...b, createdAt: b.createdAt.toISOString() })) };
+    });
+
+    app.post('/banks', {
+      schema: {
+        summary: 'Attach a bank to a site, or create one (operators)',
+        body: z.object({
+          name: Name, siteId: z.string(),
+          location: z.string().min(1).max(1000).describe('a directory on the server, or s3://bucket/prefix'),
+          passphrase: z.string().min(12).max(1000).optional().describe('the bank\'s passphrase; for a new bank, generated when absent'),
+          create: z.boolean().default(false).describe('make a new bank when the location holds none'),
+        }),
+        response: { 201: BankOut },
+      },
+    }, async (request, reply) => {
+      requireOperator(request);
+      const { name, siteId, location, create } = request.body;
+      const passphrase = request.body.passphrase ?? (create ? randomBytes(32).toString('base64url') : undefined);
+      if (!passphrase) throw new HttpProblem(400, 'attaching an existing bank needs its passphrase (or "create": true for a new bank)');
+      const { bankUuid } = await banks.attach(location, passphrase, create);
+      const b = await addBank(catalog.db, key, { name, siteId, location, bankUuid, passphrase });
+      return reply.code(201).send({ ...b, createdAt: b.createdAt.toISOString() });
+    });
+    return Promise.resolve();
+  };
+}

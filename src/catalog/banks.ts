@@ -1,0 +1,49 @@
+/** Sites and the banks attached to them, with their passphrases sealed (secrets.ts). */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { CairnError } from '../core/errors.ts';
+import type { Database } from './schema.ts';
+import type { MasterKey } from './secrets.ts';
+
+export interface SiteRow { id: string; name: string; createdAt: Date }
+export interface BankRow { id: string; name: string; siteId: string; location: string; bankUuid: string; createdAt: Date }
+
+export async function createSite(db: Kysely<Database>, name: string): Promise<SiteRow> {
+  try {
+    const r = await db.insertInto('sites').values({ id: randomUUID(), name }).returning(['id', 'name', 'created_at']).executeTakeFirstOrThrow();
+    return { id: r.id, name: r.name, createdAt: r.created_at };
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new CairnError('bad-input', `a site named ${name} exists already`);
+    throw err;
+  }
+}
+
+export async function listSites(db: Kysely<Database>): Promise<SiteRow[]> {
+  return (await db.selectFrom('sites').select(['id', 'name', 'created_at']).orderBy('name').execute()).map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+}
+
+export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name: string; siteId: string; location: string; bankUuid: string; passphrase: string }): Promise<BankRow> {
+  const id = randomUUID();
+  try {
+    const r = await db.insertInto('banks').values({
+      id, name: bank.name, site_id: bank.siteId, location: bank.location, bank_uuid: bank.bankUuid, secret_sealed: key.seal(bank.passphrase, `bank ${id}`),
+    }).returning(['created_at']).executeTakeFirstOrThrow();
+    return { id, name: bank.name, siteId: bank.siteId, location: bank.location, bankUuid: bank.bankUuid, createdAt: r.created_at };
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new CairnError('bad-input', `a bank named ${bank.name} exists already`);
+    if ((err as { code?: string }).code === '23503') throw new CairnError('bad-input', `there is no site ${bank.siteId}`);
+    throw err;
+  }
+}
+
+export async function listBanks(db: Kysely<Database>): Promise<BankRow[]> {
+  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at']).orderBy('name').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at }));
+}
+
+/** A bank's passphrase, for the code that opens it (never for a response). */
+export async function bankSecret(db: Kysely<Database>, key: MasterKey, id: string): Promise<string> {
+  const r = await db.selectFrom('banks').select('secret_sealed').where('id', '=', id).executeTakeFirst();
+  if (!r) throw new CairnError('not-found', `there is no bank ${id}`);
+  return key.open(r.secret_sealed, `bank ${id}`);
+}
