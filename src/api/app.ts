@@ -9,6 +9,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Catalog } from '../catalog/catalog.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
 import type { BankService } from '../core/bank-service.ts';
+import type { PluginCatalog } from '../core/plugin.ts';
+import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
 import { registerAuth } from './auth.ts';
 import { errorHandler, sendProblem } from './problem.ts';
@@ -21,6 +23,7 @@ export interface AppOptions {
   catalog: Catalog;
   masterKey: MasterKey;
   banks: BankService;
+  plugins: PluginCatalog;
   version: string;
   /** Fastify's logger: false in tests, a pino config in the server. */
   logger?: boolean | Record<string, unknown>;
@@ -48,6 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
   await app.register(bankRoutes(options.catalog, options.masterKey, options.banks), { prefix: '/v1' });
+  await app.register(resourceRoutes(options.catalog, options.plugins), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

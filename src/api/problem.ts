@@ -32,6 +32,7 @@ export class HttpProblem extends Error {
 export function problemOf(status: number, detail: string, instance?: string): Problem {
   const titles: Record<number, string> = {
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 501: 'Not Implemented',
+    502: 'Bad Gateway', 503: 'Service Unavailable',
   };
   return { type: 'about:blank', title: titles[status] ?? 'Error', status, detail, ...(instance ? { instance } : {}) };
 }

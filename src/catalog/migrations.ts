@@ -61,6 +61,37 @@ migrations['0002-sites-banks'] = {
   },
 };
 
+migrations['0003-hosts-resources'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createTable('hosts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('libvirt', 'volumes', 'qsd')`))
+      .addColumn('location', 'text', (c) => c.notNull())
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('set null'))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('discovered_at', 'timestamptz')
+      .addColumn('discovery_error', 'text')
+      .execute();
+    await db.schema.createTable('resources')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('set null'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('parent_id', 'text', (c) => c.references('resources.id').onDelete('cascade'))
+      .addColumn('size_bytes', 'bigint')
+      .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+      .addColumn('discovered_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('missing_since', 'timestamptz')
+      .addUniqueConstraint('resources_host_external', ['host_id', 'external_id'])
+      .execute();
+    await db.schema.createIndex('resources_tenant').on('resources').column('tenant_id').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

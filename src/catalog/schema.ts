@@ -63,6 +63,39 @@ export interface BankTable {
   created_at: Timestamp;
 }
 
+export type HostKind = 'libvirt' | 'volumes' | 'qsd';
+
+export interface HostTable {
+  id: string;
+  name: string;
+  site_id: string;
+  /** What the location is: a libvirt URI, a directory of volumes, a qemu-storage-daemon QMP socket. */
+  kind: HostKind;
+  location: string;
+  /** The tenant that owns what is found there (resources can be given to another one by an operator). */
+  tenant_id: string | null;
+  created_at: Timestamp;
+  discovered_at: Date | null;
+  discovery_error: string | null;
+}
+
+export interface ResourceTable {
+  id: string;
+  host_id: string;
+  tenant_id: string | null;
+  type: string;
+  /** The plugin's id of the resource (a domain name, a volume path, qmp-socket#node). */
+  external_id: string;
+  name: string;
+  /** The server a volume belongs to. */
+  parent_id: string | null;
+  size_bytes: number | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  discovered_at: Timestamp;
+  /** Set when a discovery no longer found it. */
+  missing_since: Date | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -70,5 +103,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   sites: SiteTable;
   banks: BankTable;
+  hosts: HostTable;
+  resources: ResourceTable;
 }
 

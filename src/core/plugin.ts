@@ -107,3 +107,11 @@ export interface ProtectionPlugin<Input = ImageInput> {
   /** Removes what the plugin keeps on the resource for a checkpoint that is being deleted. */
   forget(resourceId: string, checkpointId: string, bankTag: string): Promise<void>;
 }
+
+/** What the control plane needs of the plugins, wired in by the composition root. */
+export interface PluginCatalog {
+  /** Each resource type with its schemas (GET /v1/protectables). */
+  protectables: { type: ResourceType; backupOptionsSchema: JsonSchema; restoreTargetSchema: JsonSchema }[];
+  /** The resources at a host's location: `kind` says which plugin reads it. */
+  discover(kind: 'libvirt' | 'volumes' | 'qsd', location: string): Promise<Resource[]>;
+}

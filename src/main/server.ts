@@ -11,6 +11,7 @@ import { MasterKey } from '../catalog/secrets.ts';
 import type { BankService } from '../core/bank-service.ts';
 import type { S3Options } from '../storage/open-backend.ts';
 import { bankService } from './bank-service.ts';
+import { pluginCatalog } from './plugin-catalog.ts';
 import { buildApp } from '../api/app.ts';
 import { ADMIN, ensureAdmin } from '../catalog/access.ts';
 import { openCatalog } from '../catalog/catalog.ts';
@@ -51,7 +52,7 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
     const masterKey = await loadMasterKey(dataDir, env.masterKey);
     const banks = bankService(env.s3);
     await ensureLocalBank(catalog, masterKey, banks, join(dataDir, 'bank'), env.stdout);
-    const app = await buildApp({ catalog, masterKey, banks, version: env.version, logger: { level: 'warn' } });
+    const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), version: env.version, logger: { level: 'warn' } });
     try {
       const address = await app.listen({ host, port });
       env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json\n`);

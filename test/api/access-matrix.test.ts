@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../src/api/app.ts';
 import { MasterKey } from '../../src/catalog/secrets.ts';
 import { bankService } from '../../src/main/bank-service.ts';
+import { pluginCatalog } from '../../src/main/plugin-catalog.ts';
 import { openCatalog } from '../../src/catalog/catalog.ts';
 import { ensureAdmin, issueToken } from '../../src/catalog/access.ts';
 import { createTenant, createUser, setMember } from '../../src/catalog/tenants.ts';
@@ -37,7 +38,7 @@ test('the access matrix of tenants, members and users; lists page; no response h
   await setMember(db, b.id, who.bAdmin.id, 'admin');
   const target = await createUser(db, { username: 'someone', password: 'a password of twelve', operator: false });
 
-  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}) });
+  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}), plugins: pluginCatalog() });
   t.after(() => app.close());
   const ask = async (as: keyof typeof who | null, method: string, url: string, body?: unknown) => {
     const res = await app.inject({ method: method as 'GET', url, headers: as ? { authorization: `Bearer ${who[as].token}` } : {}, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
@@ -91,7 +92,7 @@ test('lists come in pages that chain by `after`, and bad input says what to fix'
   const admin = await catalog.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
   const token = (await issueToken(catalog.db, admin.id, { name: 'test' })).token;
   for (let i = 0; i < 5; i++) await createTenant(catalog.db, `t${i}`);
-  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}) });
+  const app = await buildApp({ catalog, version: 'test', masterKey: new MasterKey(randomBytes(32)), banks: bankService({}), plugins: pluginCatalog() });
   t.after(() => app.close());
   const get = async (url: string) => JSON.parse((await app.inject({ url, headers: { authorization: `Bearer ${token}` } })).body) as { items: { name: string }[]; next: string | null; detail?: string };
   const seen: string[] = [];

@@ -27,7 +27,7 @@ test('three nodes starting at once on one PostgreSQL database migrate it once an
 async function threeNodes(nodes: Catalog[]): Promise<void> {
   const made = await Promise.all(nodes.map((n) => ensureAdmin(n.db, 'the same admin password')));
   assert.equal(made.filter((m) => m.created).length, 1, 'exactly one node made the account');
-  assert.deepEqual(await tables(nodes[0]!), ['api_tokens', 'banks', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'sites', 'tenants', 'users']);
+  assert.deepEqual(await tables(nodes[0]!), ['api_tokens', 'banks', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'resources', 'sites', 'tenants', 'users']);
   const users = await nodes[1]!.db.selectFrom('users').select(['username', 'operator']).execute();
   assert.deepEqual(users, [{ username: 'admin', operator: true }]);
   // A token made on one node is honoured by another.
@@ -42,7 +42,7 @@ async function threeNodes(nodes: Catalog[]): Promise<void> {
 test('the embedded catalog has the same schema, keeps what it holds across reopening, and is held by one opener', async (t) => {
   const dir = join(await tempDir(t), 'data');
   const first = await openCatalog({ dataDir: dir });
-  assert.deepEqual(await tables(first), ['api_tokens', 'banks', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'sites', 'tenants', 'users']);
+  assert.deepEqual(await tables(first), ['api_tokens', 'banks', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'resources', 'sites', 'tenants', 'users']);
   assert.equal((await ensureAdmin(first.db, undefined)).created, true);
   await assert.rejects(openCatalog({ dataDir: dir }).then((c) => c.close()), /another Cairn process|holds the data directory/);
   await first.close();

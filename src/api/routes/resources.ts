@@ -1,0 +1,119 @@
+/**
+ * What can be protected: the resource types with their schemas, the hosts operators register, and the
+ * resources discovery finds there, each owned by a tenant and seen only by its members.
+ */
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { PluginCatalog } from '../../core/plugin.ts';
+import type { Catalog } from '../../catalog/catalog.ts';
+import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
+import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { HttpProblem } from '../problem.ts';
+import { requireOperator, requireTenantRole, visibleTenants } from '../scope.ts';
+
+const Kind = z.enum(['libvirt', 'volumes', 'qsd']);
+const Host = z.object({
+  id: z.string(), name: z.string(), siteId: z.string(), kind: Kind, location: z.string(), tenantId: z.string().nullable(),
+  createdAt: z.iso.datetime(), discoveredAt: z.iso.datetime().nullable(), discoveryError: z.string().nullable(),
+});
+const ResourceOut = z.object({
+  id: z.string(), hostId: z.string(), tenantId: z.string().nullable(), type: z.string(), externalId: z.string(), name: z.string(), parentId: z.string().nullable(),
+  sizeBytes: z.number().nullable(), details: z.record(z.string(), z.unknown()), discoveredAt: z.iso.datetime(), missingSince: z.iso.datetime().nullable(),
+});
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const hostView = (h: HostRow) => ({ ...h, createdAt: h.createdAt.toISOString(), discoveredAt: iso(h.discoveredAt) });
+const resourceView = (r: ResourceRow) => ({ ...r, discoveredAt: r.discoveredAt.toISOString(), missingSince: iso(r.missingSince) });
+
+export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): FastifyPluginAsyncZod {
+  return (app) => {
+    const db = catalog.db;
+    app.get('/protectables', {
+      schema: {
+        summary: 'The resource types Cairn protects, with the JSON schemas of their backup options and restore targets',
+        response: { 200: z.object({ items: z.array(z.object({ type: z.string(), backupOptionsSchema: z.record(z.string(), z.unknown()), restoreTargetSchema: z.record(z.string(), z.unknown()) })) }) },
+      },
+    }, () => ({ items: plugins.protectables }));
+
+    app.post('/hosts', {
+      schema: {
+        summary: 'Register a host (operators): a libvirt URI, a directory of volumes, or a qemu-storage-daemon QMP socket',
+        body: z.object({
+          name: z.string().trim().min(1).max(100), siteId: z.string(), kind: Kind, location: z.string().min(1).max(1000),
+          tenantId: z.string().optional().describe('the tenant that owns what is found there'),
+        }),
+        response: { 201: Host },
+      },
+    }, async (request, reply) => {
+      requireOperator(request);
+      const { name, siteId, kind, location, tenantId } = request.body;
+      return reply.code(201).send(hostView(await addHost(db, { name, siteId, kind, location, tenantId: tenantId ?? null })));
+    });
+
+    app.get('/hosts', { schema: { summary: 'Hosts (operators)', response: { 200: z.object({ items: z.array(Host) }) } } }, async (request) => {
+      requireOperator(request);
+      return { items: (await listHosts(db)).map(hostView) };
+    });
+
+    app.post('/hosts/:id/discover', {
+      schema: {
+        summary: 'Find the resources of a host now (operators)',
+        params: z.object({ id: z.string() }),
+        response: { 200: z.object({ found: z.number(), added: z.number(), missing: z.number() }) },
+      },
+    }, async (request) => {
+      requireOperator(request);
+      const host = await findHost(db, request.params.id);
+      if (!host) throw new HttpProblem(404, `there is no host ${request.params.id}`);
+      let found;
+      try {
+        found = await plugins.discover(host.kind, host.location);
+      } catch (err) {
+        const why = (err as Error).message;
+        await recordDiscoveryError(db, host.id, why);
+        // The host's location failed, not the request: a gateway's error, with the reason.
+        throw new HttpProblem(502, `discovery on host ${host.name} (${host.kind} ${host.location}) failed: ${why}`);
+      }
+      return recordDiscovery(db, host, found);
+    });
+
+    app.get('/resources', {
+      schema: {
+        summary: 'The resources you may see (operators: all), servers and their volumes',
+        querystring: pageQuery.extend({ type: z.string().optional(), hostId: z.string().optional() }),
+        response: { 200: pageSchema(ResourceOut) },
+      },
+    }, async (request) => {
+      const { limit, after, type, hostId } = request.query;
+      const tenants = visibleTenants(request);
+      const rows = await listResources(db, { limit, ...(after ? { after } : {}), ...(type ? { type } : {}), ...(hostId ? { hostId } : {}), ...(tenants ? { tenants } : {}) });
+      return pageOf(rows, limit, resourceView);
+    });
+
+    app.get('/resources/:id', { schema: { summary: 'One resource', params: z.object({ id: z.string() }), response: { 200: ResourceOut } } }, async (request) => {
+      const r = await findResource(db, request.params.id);
+      // Unowned resources are the operators'; someone else's answers as if it did not exist.
+      if (!r) throw new HttpProblem(404, `there is no resource ${request.params.id}`);
+      if (r.tenantId) requireTenantRole(request, r.tenantId, 'viewer', `resource ${request.params.id}`);
+      else requireOperatorOr404(request, request.params.id);
+      return resourceView(r);
+    });
+
+    app.patch('/resources/:id', {
+      schema: { summary: 'Give a resource (and its volumes) to a tenant (operators)', params: z.object({ id: z.string() }), body: z.object({ tenantId: z.string().nullable() }), response: { 200: ResourceOut } },
+    }, async (request) => {
+      requireOperator(request);
+      if (!(await findResource(db, request.params.id))) throw new HttpProblem(404, `there is no resource ${request.params.id}`);
+      await assignResource(db, request.params.id, request.body.tenantId);
+      return resourceView((await findResource(db, request.params.id))!);
+    });
+    return Promise.resolve();
+  };
+}
+
+function requireOperatorOr404(request: Parameters<typeof requireOperator>[0], id: string): void {
+  try {
+    requireOperator(request);
+  } catch {
+    throw new HttpProblem(404, `there is no resource ${id}`);
+  }
+}

@@ -1,0 +1,12 @@
+/** The plugins the service offers, behind the control plane's port (core/plugin.ts PluginCatalog). */
+import type { PluginCatalog } from '../core/plugin.ts';
+import { serverPlugin } from '../plugins/libvirt/server-plugin.ts';
+import { volumePlugin } from '../plugins/volume/volume-plugin.ts';
+
+export function pluginCatalog(): PluginCatalog {
+  const server = serverPlugin();
+  return {
+    protectables: [volumePlugin, server].map((p) => ({ type: p.type, backupOptionsSchema: p.backupOptionsSchema, restoreTargetSchema: p.restoreTargetSchema })),
+    discover: (kind, location) => (kind === 'libvirt' ? serverPlugin(location).discover(location) : volumePlugin.discover(location)),
+  };
+}
