@@ -16,26 +16,31 @@ const reportFields = ['id', 'parent', 'sourceBytes', 'readBytes', 'writtenBytes'
 
 const env = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret', PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(':') };
 
+/** The CLI run and measured, in `cwd` when given. */
+export function runCairn(args: string[], cwd?: string): Promise<CommandResult> {
+  return runMeasured(cli, args, { env, timeoutMs: commandTimeoutMs, ...(cwd === undefined ? {} : { cwd }) });
+}
+
+export async function cairnVersion(): Promise<string> {
+  const commit = (await run('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']).catch(() => 'unknown')).trim();
+  return `cairn working tree at ${commit}, node ${process.version}`;
+}
+
 export function cairn(): BenchTool {
-  const cairn = (args: string[], cwd?: string): Promise<CommandResult> =>
-    runMeasured(cli, args, { env, timeoutMs: commandTimeoutMs, ...(cwd === undefined ? {} : { cwd }) });
   return {
     name: 'cairn',
     settings: 'cairn defaults, run by the CLI from the working tree',
-    async version() {
-      const commit = (await run('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']).catch(() => 'unknown')).trim();
-      return `cairn working tree at ${commit}, node ${process.version}`;
-    },
-    init: (bank) => cairn(['bank', 'init', bank]),
+    version: cairnVersion,
+    init: (bank) => runCairn(['bank', 'init', bank]),
     async backup(bank, srcDir, entry, kind): Promise<BackupRun> {
       // The same --name on both runs makes the incremental's parent the full backup's checkpoint.
-      const result = await cairn(['backup', kind, entry, '--bank', bank, '--name', `bench-${kind}`, '--json'], srcDir);
+      const result = await runCairn(['backup', kind, entry, '--bank', bank, '--name', `bench-${kind}`, '--json'], srcDir);
       if (!result.ok) return { result };
       const report = parseReport(result.stdout);
       if (typeof report === 'string') return { result: { ...result, ok: false, error: report } };
       return { result, ref: report.id, report };
     },
-    restore: (bank, ref, outDir, entry) => cairn(['restore', ref, '--bank', bank, '--to', join(outDir, entry), '--json']),
+    restore: (bank, ref, outDir, entry) => runCairn(['restore', ref, '--bank', bank, '--to', join(outDir, entry), '--json']),
   };
 }
 

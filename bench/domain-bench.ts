@@ -7,8 +7,8 @@
 import { chmod, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { domainXml, ensureLibvirtd, guestWrite, qemuWritableDir, virsh } from '../test/testkit/libvirt.ts';
+import { cairnVersion, runCairn } from './cairn.ts';
 import { rewrittenBlocks, type ImageSet } from './dataset.ts';
 import { dropCaches, run, runMeasured, type CommandResult } from './measure.ts';
 import { differs, measured, repoSize, timedSync, type Row } from './scenario.ts';
@@ -75,24 +75,20 @@ export function domainTools(only: string[]): DomainTool[] {
   return tools;
 }
 
-const cli = fileURLToPath(new URL('../bin/cairn.js', import.meta.url));
-const cairnEnv = { CAIRN_PASSPHRASE: 'cairn-bench-not-secret', PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(':') };
-
 function cairnTool(): DomainTool {
-  const cairn = (args: string[]): Promise<CommandResult> => runMeasured(cli, args, { env: cairnEnv, timeoutMs: commandTimeoutMs });
   return {
     name: 'cairn',
     settings: 'cairn backup server (pull mode, libvirt checkpoints), restore --as a new domain',
-    version: async () => `cairn working tree at ${(await run('git', ['-C', dirname(cli), 'rev-parse', '--short', 'HEAD']).catch(() => '?')).trim()}`,
-    init: (repo) => cairn(['bank', 'init', repo]),
+    version: cairnVersion,
+    init: (repo) => runCairn(['bank', 'init', repo]),
     async backup(repo, domain) {
-      const result = await cairn(['backup', 'server', domain, '--bank', repo, '--json']);
+      const result = await runCairn(['backup', 'server', domain, '--bank', repo, '--json']);
       const report = result.ok ? JSON.parse(result.stdout) as { id: string; readBytes: number } : undefined;
       return { result, ...(report ? { ref: report.id, readBytes: report.readBytes } : {}) };
     },
     async restore(repo, ref, out, domain) {
       const as = `${domain}-restored`;
-      const result = await cairn(['restore', ref, '--bank', repo, '--as', as, '--to', out, '--json']);
+      const result = await runCairn(['restore', ref, '--bank', repo, '--as', as, '--to', out, '--json']);
       await virsh('undefine', as).catch(() => undefined);
       return { result, disk: join(out, `${as}-vda.qcow2`) };
     },

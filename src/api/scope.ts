@@ -21,13 +21,14 @@ export function visibleTenants(request: FastifyRequest): string[] | undefined {
 }
 
 /**
- * Checks the request may act on `tenantId` with at least `role`. Not a member: 404 as if the tenant
- * did not exist (`what` names it in the message). A member with a lesser role: 403.
+ * Checks the request may act on `tenantId` with at least `role`. Not a member: 404 as if the object
+ * did not exist (`what` names it in the message). A member with a lesser role: 403. Something owned
+ * by no tenant (null) is the operators' alone.
  */
-export function requireTenantRole(request: FastifyRequest, tenantId: string, role: TenantRole, what: string): void {
+export function requireTenantRole(request: FastifyRequest, tenantId: string | null, role: TenantRole, what: string): void {
   const p = principal(request);
   if (p.operator) return;
-  const membership = p.tenants.find((t) => t.tenantId === tenantId);
+  const membership = tenantId === null ? undefined : p.tenants.find((t) => t.tenantId === tenantId);
   if (!membership) throw new HttpProblem(404, `there is no ${what}`);
   if (rank[membership.role] < rank[role]) throw new HttpProblem(403, `your role in this tenant is ${membership.role}; this needs ${role}`);
 }

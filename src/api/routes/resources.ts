@@ -91,10 +91,8 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): Fastif
 
     app.get('/resources/:id', { schema: { summary: 'One resource', params: z.object({ id: z.string() }), response: { 200: ResourceOut } } }, async (request) => {
       const r = await findResource(db, request.params.id);
-      // Unowned resources are the operators'; someone else's answers as if it did not exist.
       if (!r) throw new HttpProblem(404, `there is no resource ${request.params.id}`);
-      if (r.tenantId) requireTenantRole(request, r.tenantId, 'viewer', `resource ${request.params.id}`);
-      else requireOperatorOr404(request, request.params.id);
+      requireTenantRole(request, r.tenantId, 'viewer', `resource ${request.params.id}`);
       return resourceView(r);
     });
 
@@ -108,12 +106,4 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): Fastif
     });
     return Promise.resolve();
   };
-}
-
-function requireOperatorOr404(request: Parameters<typeof requireOperator>[0], id: string): void {
-  try {
-    requireOperator(request);
-  } catch {
-    throw new HttpProblem(404, `there is no resource ${id}`);
-  }
 }

@@ -77,9 +77,9 @@ export async function backupDomain<T>(req: DomainBackupRequest, store: ServerSto
   const def = parseDomain(facts.xml);
   const warnings: string[] = [];
   const identity = { name: def.name, uuid: def.uuid, xml: facts.xml };
-  if (facts.state === 'shut off' || facts.state === 'crashed') return backupShutOff(req, identity, warnings, store);
+  if (facts.state === 'shut off' || facts.state === 'crashed') return backupShutOff(req, identity, backedUpDisks(def.disks, warnings), warnings, store);
   if (facts.state !== 'running' && facts.state !== 'paused') throw new CairnError('bad-input', `${req.domain} is ${facts.state}: back it up while it runs or once it is shut off`);
-  return backupRunning(req, identity, facts, warnings, store);
+  return backupRunning(req, identity, facts, parentName, warnings, store);
 }
 
 /** The disks a backup covers: data disks with a file or device; the others are named in a warning. */
@@ -97,8 +97,7 @@ function backedUpDisks(disks: DomainDisk[], warnings: string[]): DomainDisk[] {
   return chosen;
 }
 
-async function backupShutOff<T>(req: DomainBackupRequest, domain: ServerInput['domain'], warnings: string[], store: ServerStore<T>): Promise<T> {
-  const disks = backedUpDisks(parseDomain(domain.xml).disks, warnings);
+async function backupShutOff<T>(req: DomainBackupRequest, domain: ServerInput['domain'], disks: DomainDisk[], warnings: string[], store: ServerStore<T>): Promise<T> {
   if (req.parentId) warnings.push('the domain was shut off: libvirt tracks changes only while a domain runs, so every disk was read whole (unchanged blocks were not stored again)');
   const served: ServedImage[] = [];
   const inputs: DiskInput[] = [];
@@ -115,18 +114,17 @@ async function backupShutOff<T>(req: DomainBackupRequest, domain: ServerInput['d
   }
 }
 
-async function backupRunning<T>(req: DomainBackupRequest, domain: ServerInput['domain'], facts: DomainFacts, warnings: string[], store: ServerStore<T>): Promise<T> {
+async function backupRunning<T>(req: DomainBackupRequest, domain: ServerInput['domain'], facts: DomainFacts, parentName: string | undefined, warnings: string[], store: ServerStore<T>): Promise<T> {
   const { virsh } = req;
   const live = parseDomain(facts.liveXml);
   const disks = backedUpDisks(live.disks, warnings);
   if (/Operation:\s*Backup/i.test(facts.job)) await endLeftoverJob(virsh, req.domain);
 
-  const prefix = `cairn-${req.bankTag}-`;
-  const parentName = req.parentId ? checkpointName(req.bankTag, req.parentId) : undefined;
-  const ours = facts.checkpoints.filter((n) => n.startsWith(prefix));
-  let incremental = parentName && ours.includes(parentName) && facts.parentXml ? parentName : undefined;
+  const ours = facts.checkpoints.filter((n) => n.startsWith(checkpointName(req.bankTag, '')));
+  // The parent's definition answers only when libvirt has its checkpoint.
+  let incremental = parentName && facts.parentXml !== undefined ? parentName : undefined;
   if (parentName && !incremental) warnings.push(`libvirt has no checkpoint ${parentName} (the parent was taken while the domain was shut off, or the domain was redefined since): every disk was read whole`);
-  let tracked = incremental && facts.parentXml ? new Set(checkpointBitmapDisks(facts.parentXml)) : new Set<string>();
+  let tracked = new Set(incremental ? checkpointBitmapDisks(facts.parentXml!) : []);
 
   const checkpointId = newCheckpointId();
   const next = checkpointName(req.bankTag, checkpointId);

@@ -55,12 +55,7 @@ function text(node: XmlNode | undefined): string {
 }
 
 function parse(xml: string): { doc: XmlNode[]; domain: XmlNode } {
-  let doc: XmlNode[];
-  try {
-    doc = new XMLParser(OPTIONS).parse(xml, true) as XmlNode[];
-  } catch (err) {
-    throw new CairnError('bad-input', `the domain definition is not valid XML: ${(err as Error).message}`);
-  }
+  const { doc } = parseAny(xml, 'bad-input', 'the domain definition is not valid XML');
   const domain = doc.find((n) => tagOf(n) === 'domain');
   if (!domain) throw new CairnError('bad-input', 'the definition has no <domain> element');
   return { doc, domain };
@@ -152,11 +147,12 @@ export function backupExports(xml: string): { socket: string | undefined; disks:
   return { socket: server ? attrs(server).socket : undefined, disks };
 }
 
-function parseAny(xml: string): { doc: XmlNode[] } {
+/** Parses in document order; a failure is the caller's kind of error (bad input, or a source that misbehaves). */
+function parseAny(xml: string, code: 'bad-input' | 'source' = 'source', what = 'libvirt answered with XML Cairn cannot read'): { doc: XmlNode[] } {
   try {
     return { doc: new XMLParser(OPTIONS).parse(xml, true) as XmlNode[] };
   } catch (err) {
-    throw new CairnError('source', `libvirt answered with XML Cairn cannot read: ${(err as Error).message}`);
+    throw new CairnError(code, `${what}: ${(err as Error).message}`);
   }
 }
 
