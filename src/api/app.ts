@@ -10,6 +10,11 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
 import type { BankService } from '../core/bank-service.ts';
 import type { PluginCatalog } from '../core/plugin.ts';
+import type { Operations } from '../jobs/operations-service.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { planRoutes } from './routes/plans.ts';
+import { policyRoutes } from './routes/policies.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
 import { registerAuth } from './auth.ts';
@@ -24,6 +29,8 @@ export interface AppOptions {
   masterKey: MasterKey;
   banks: BankService;
   plugins: PluginCatalog;
+  /** The job queue operations go to; absent, calls that start one answer 503. */
+  operations?: Operations;
   version: string;
   /** Fastify's logger: false in tests, a pino config in the server. */
   logger?: boolean | Record<string, unknown>;
@@ -52,6 +59,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
   await app.register(bankRoutes(options.catalog, options.masterKey, options.banks), { prefix: '/v1' });
   await app.register(resourceRoutes(options.catalog, options.plugins), { prefix: '/v1' });
+  await app.register(policyRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(planRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(checkpointRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
+  await app.register(operationRoutes(options.catalog), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -32,3 +32,19 @@ export function requireTenantRole(request: FastifyRequest, tenantId: string | nu
   if (!membership) throw new HttpProblem(404, `there is no ${what}`);
   if (rank[membership.role] < rank[role]) throw new HttpProblem(403, `your role in this tenant is ${membership.role}; this needs ${role}`);
 }
+
+/**
+ * The tenant a new object goes to: the one named (checked for `role`), else the caller's only tenant.
+ * Operators name one (or none: `undefined`, for what belongs to the service, like an offering).
+ */
+export function targetTenant(request: FastifyRequest, named: string | undefined, role: TenantRole): string | undefined {
+  const p = principal(request);
+  if (named !== undefined) {
+    requireTenantRole(request, named, role, `tenant ${named}`);
+    return named;
+  }
+  if (p.operator) return undefined;
+  if (p.tenants.length !== 1) throw new HttpProblem(400, `you belong to ${p.tenants.length} tenants: say which one with tenantId`);
+  requireTenantRole(request, p.tenants[0]!.tenantId, role, 'tenant');
+  return p.tenants[0]!.tenantId;
+}

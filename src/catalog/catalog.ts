@@ -4,6 +4,7 @@
  */
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { CairnError } from '../core/errors.ts';
@@ -12,8 +13,12 @@ import type { Database } from './schema.ts';
 
 export type CatalogConfig = { dataDir: string } | { databaseUrl: string };
 
+/** The connection the job queue (pg-boss) shares: PGlite is one in-process database, so it must be the same instance. */
+export type JobsConnection = { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; url: string };
+
 export interface Catalog {
   db: Kysely<Database>;
+  jobs: JobsConnection;
   /** Where it lives, for people: the data directory or the server (without a password). */
   description: string;
   close(): Promise<void>;
@@ -39,7 +44,7 @@ async function openPostgres(url: string): Promise<Catalog> {
     await db.destroy();
     throw err;
   }
-  return { db, description, close: () => db.destroy() };
+  return { db, description, jobs: { kind: 'postgres', url }, close: () => db.destroy() };
 }
 
 async function openEmbedded(dataDir: string): Promise<Catalog> {
@@ -57,7 +62,7 @@ async function openEmbedded(dataDir: string): Promise<Catalog> {
       throw err;
     }
     return {
-      db, description,
+      db, description, jobs: { kind: 'pglite', pglite },
       close: async () => {
         await db.destroy();
         await release();

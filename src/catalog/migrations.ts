@@ -92,6 +92,89 @@ migrations['0003-hosts-resources'] = {
   },
 };
 
+migrations['0004-plans-operations'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createTable('policies')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+      .addColumn('schedule', 'text')
+      .addColumn('time_zone', 'text', (c) => c.notNull().defaultTo('UTC'))
+      .addColumn('retention', 'jsonb', (c) => c.notNull())
+      .addColumn('options', 'jsonb', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .execute();
+    // One name per tenant, and one per offering (tenant_id null compares unequal in a plain unique constraint).
+    await sql`create unique index policies_name on policies (coalesce(tenant_id, ''), name)`.execute(db);
+    await db.schema.createTable('plans')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('policy_id', 'text', (c) => c.notNull().references('policies.id'))
+      .addColumn('bank_id', 'text', (c) => c.notNull().references('banks.id'))
+      .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addUniqueConstraint('plans_tenant_name', ['tenant_id', 'name'])
+      .execute();
+    await db.schema.createTable('plan_resources')
+      .addColumn('plan_id', 'text', (c) => c.notNull().references('plans.id').onDelete('cascade'))
+      .addColumn('resource_id', 'text', (c) => c.notNull().references('resources.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('plan_resources_pk', ['plan_id', 'resource_id'])
+      .execute();
+    await db.schema.createTable('operations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('cascade'))
+      .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('backup', 'restore', 'delete', 'verify')`))
+      .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued', 'running', 'succeeded', 'failed', 'cancelled')`))
+      .addColumn('request', 'jsonb', (c) => c.notNull())
+      .addColumn('progress', 'jsonb')
+      .addColumn('result', 'jsonb')
+      .addColumn('error', 'text')
+      .addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+      .addColumn('job_id', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('cancel_requested', 'boolean', (c) => c.notNull().defaultTo(false))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('started_at', 'timestamptz')
+      .addColumn('finished_at', 'timestamptz')
+      .execute();
+    await db.schema.createIndex('operations_tenant').on('operations').columns(['tenant_id', 'created_at']).execute();
+    await db.schema.createTable('operation_log')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('operation_id', 'text', (c) => c.notNull().references('operations.id').onDelete('cascade'))
+      .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('level', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('operation_log_operation').on('operation_log').columns(['operation_id', 'id']).execute();
+    await db.schema.createTable('checkpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('set null'))
+      .addColumn('bank_id', 'text', (c) => c.notNull().references('banks.id').onDelete('cascade'))
+      .addColumn('bank_ref', 'text')
+      .addColumn('resource_id', 'text', (c) => c.references('resources.id').onDelete('set null'))
+      .addColumn('plan_id', 'text', (c) => c.references('plans.id').onDelete('set null'))
+      .addColumn('operation_id', 'text', (c) => c.references('operations.id').onDelete('set null'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('parent_ref', 'text')
+      .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('protecting', 'available', 'error', 'deleting', 'missing')`))
+      .addColumn('source_bytes', 'bigint')
+      .addColumn('written_bytes', 'bigint')
+      .addColumn('stored_bytes', 'bigint')
+      .addColumn('error', 'text')
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('completed_at', 'timestamptz')
+      .addColumn('verified_at', 'timestamptz')
+      .addColumn('damaged', 'boolean', (c) => c.notNull().defaultTo(false))
+      .addUniqueConstraint('checkpoints_bank_ref', ['bank_id', 'bank_ref'])
+      .execute();
+    await db.schema.createIndex('checkpoints_tenant').on('checkpoints').columns(['tenant_id', 'created_at']).execute();
+    await db.schema.createIndex('checkpoints_resource').on('checkpoints').columns(['resource_id', 'created_at']).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

@@ -96,6 +96,97 @@ export interface ResourceTable {
   missing_since: Date | null;
 }
 
+/** A schedule and a retention: a tenant's own, or an operator's offering (tenant_id null) any tenant may use. */
+export interface PolicyTable {
+  id: string;
+  tenant_id: string | null;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** A cron expression (issue 5 runs it); null: manual backups only. */
+  schedule: string | null;
+  time_zone: ColumnType<string, string | undefined, string>;
+  /** keep-last, keep-within, keep-hourly/daily/weekly/monthly/yearly (as the CLI's prune). */
+  retention: ColumnType<Record<string, unknown>, string, string>;
+  /** Backup options (a full every N backups, quiesce, ...). */
+  options: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
+/** A tenant's resources protected by a policy into a bank. */
+export interface PlanTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  policy_id: string;
+  bank_id: string;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+}
+
+export interface PlanResourceTable {
+  plan_id: string;
+  resource_id: string;
+}
+
+export type CheckpointStatus = 'protecting' | 'available' | 'error' | 'deleting' | 'missing';
+
+/** The catalog's mirror of a bank's checkpoint (the manifest in the bank is the truth). */
+export interface CheckpointTable {
+  id: string;
+  tenant_id: string | null;
+  bank_id: string;
+  /** The checkpoint's id in its bank; null while it is being made. */
+  bank_ref: string | null;
+  resource_id: string | null;
+  plan_id: string | null;
+  operation_id: string | null;
+  name: string;
+  type: string;
+  parent_ref: string | null;
+  status: CheckpointStatus;
+  source_bytes: number | null;
+  written_bytes: number | null;
+  stored_bytes: number | null;
+  error: string | null;
+  created_at: Timestamp;
+  completed_at: Date | null;
+  verified_at: Date | null;
+  damaged: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export type OperationType = 'backup' | 'restore' | 'delete' | 'verify';
+export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A unit of work run by a worker: what was asked, how far it got, and how it ended. */
+export interface OperationTable {
+  id: string;
+  tenant_id: string | null;
+  type: OperationType;
+  state: OperationState;
+  /** What was asked, as the API took it. */
+  request: ColumnType<Record<string, unknown>, string, string>;
+  /** { phase, doneBytes, totalBytes, rate } as the mover last reported it. */
+  progress: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  result: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  error: string | null;
+  created_by: string | null;
+  /** The queue's job that runs it. */
+  job_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  cancel_requested: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface OperationLogTable {
+  id: ColumnType<number, never, never>;
+  operation_id: string;
+  at: Timestamp;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -105,5 +196,11 @@ export interface Database {
   banks: BankTable;
   hosts: HostTable;
   resources: ResourceTable;
+  policies: PolicyTable;
+  plans: PlanTable;
+  plan_resources: PlanResourceTable;
+  checkpoints: CheckpointTable;
+  operations: OperationTable;
+  operation_log: OperationLogTable;
 }
 

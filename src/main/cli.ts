@@ -9,6 +9,7 @@ import type { CliEnvironment } from '../cli/context.ts';
 import { exitCodeOf } from '../cli/output.ts';
 import { CairnError } from '../core/errors.ts';
 import { runServer } from './server.ts';
+import { defaultSettings, type QueueSettings } from '../jobs/queue.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -39,6 +40,17 @@ const env: CliEnvironment = {
   },
 };
 
+function wholeNumber(name: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new CairnError('bad-input', `${name}=${text}: give a whole number, ${min} or more`);
+  return n;
+}
+
+/** A job whose worker is silent for `heartbeat` seconds is retried: the sweep looks as often, retries wait a little. */
+function queueSettingsFor(heartbeat: number): QueueSettings {
+  return { ...defaultSettings, heartbeatSeconds: heartbeat, superviseSeconds: heartbeat, retryDelaySeconds: Math.min(defaultSettings.retryDelaySeconds, heartbeat) };
+}
+
 // A closed pipe (cairn restore … --to - | head) is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); });
 
@@ -50,6 +62,8 @@ try {
     ...(e.CAIRN_ADMIN_PASSWORD ? { adminPassword: e.CAIRN_ADMIN_PASSWORD } : {}),
     ...(e.CAIRN_MASTER_KEY ? { masterKey: e.CAIRN_MASTER_KEY } : {}),
     s3: env.s3,
+    ...(e.CAIRN_WORKERS ? { workers: wholeNumber('CAIRN_WORKERS', e.CAIRN_WORKERS, 0) } : {}),
+    ...(e.CAIRN_HEARTBEAT_SECONDS ? { queueSettings: queueSettingsFor(wholeNumber('CAIRN_HEARTBEAT_SECONDS', e.CAIRN_HEARTBEAT_SECONDS, 10)) } : {}),
   };
   await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv) }).parseAsync(process.argv);
 } catch (err) {

@@ -3,7 +3,7 @@
  * operator account on first start, and the API, until SIGINT or SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addBank, createSite, listBanks, listSites } from '../catalog/banks.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -12,6 +12,10 @@ import type { BankService } from '../core/bank-service.ts';
 import type { S3Options } from '../storage/open-backend.ts';
 import { bankService } from './bank-service.ts';
 import { pluginCatalog } from './plugin-catalog.ts';
+import { protection } from './protection.ts';
+import { Operations } from '../jobs/operations-service.ts';
+import type { QueueSettings } from '../jobs/queue.ts';
+import { reconcileBanks } from '../jobs/reconcile.ts';
 import { buildApp } from '../api/app.ts';
 import { ADMIN, ensureAdmin } from '../catalog/access.ts';
 import { openCatalog } from '../catalog/catalog.ts';
@@ -28,6 +32,10 @@ export interface ServerEnvironment {
   masterKey?: string;
   s3: S3Options;
   version: string;
+  /** Operations this node runs at once (CAIRN_WORKERS, default 2). */
+  workers?: number;
+  /** How fast an abandoned job is noticed and retried (tests shorten it). */
+  queueSettings?: QueueSettings;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -52,7 +60,16 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
     const masterKey = await loadMasterKey(dataDir, env.masterKey);
     const banks = bankService(env.s3);
     await ensureLocalBank(catalog, masterKey, banks, join(dataDir, 'bank'), env.stdout);
-    const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), version: env.version, logger: { level: 'warn' } });
+    const work = protection(env.s3);
+    for (const r of await reconcileBanks(catalog.db, masterKey, work)) {
+      if (r.error) env.stdout.write(`warning: cannot read bank ${r.bank} to reconcile the catalog with it: ${r.error}\n`);
+      else if (r.imported || r.missing) env.stdout.write(`bank ${r.bank}: imported ${r.imported} checkpoint(s) the catalog lacked, marked ${r.missing} the bank no longer holds as missing\n`);
+    }
+    const operations = await Operations.start(catalog, {
+      masterKey, protection: work, concurrency: env.workers ?? 2, removePartial: (path) => rm(path, { force: true }),
+      ...(env.queueSettings ? { settings: env.queueSettings } : {}),
+    });
+    const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), operations, version: env.version, logger: { level: 'warn' } });
     try {
       const address = await app.listen({ host, port });
       env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json\n`);
@@ -62,6 +79,7 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
       });
     } finally {
       await app.close();
+      await operations.stop();
     }
   } finally {
     await catalog.close();

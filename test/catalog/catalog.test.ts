@@ -9,6 +9,9 @@ import { ensureAdmin, issueToken, principalOf, signIn } from '../../src/catalog/
 import { freshDatabase } from '../testkit/postgres.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
+const TABLES = ['api_tokens', 'banks', 'checkpoints', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'operation_log', 'operations', 'plan_resources',
+  'plans', 'policies', 'resources', 'sites', 'tenants', 'users'];
+
 async function tables(c: Catalog): Promise<string[]> {
   const r = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(c.db);
   return r.rows.map((row) => row.table_name);
@@ -27,7 +30,7 @@ test('three nodes starting at once on one PostgreSQL database migrate it once an
 async function threeNodes(nodes: Catalog[]): Promise<void> {
   const made = await Promise.all(nodes.map((n) => ensureAdmin(n.db, 'the same admin password')));
   assert.equal(made.filter((m) => m.created).length, 1, 'exactly one node made the account');
-  assert.deepEqual(await tables(nodes[0]!), ['api_tokens', 'banks', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'resources', 'sites', 'tenants', 'users']);
+  assert.deepEqual(await tables(nodes[0]!), TABLES);
   const users = await nodes[1]!.db.selectFrom('users').select(['username', 'operator']).execute();
   assert.deepEqual(users, [{ username: 'admin', operator: true }]);
   // A token made on one node is honoured by another.
@@ -42,7 +45,7 @@ async function threeNodes(nodes: Catalog[]): Promise<void> {
 test('the embedded catalog has the same schema, keeps what it holds across reopening, and is held by one opener', async (t) => {
   const dir = join(await tempDir(t), 'data');
   const first = await openCatalog({ dataDir: dir });
-  assert.deepEqual(await tables(first), ['api_tokens', 'banks', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'resources', 'sites', 'tenants', 'users']);
+  assert.deepEqual(await tables(first), TABLES);
   assert.equal((await ensureAdmin(first.db, undefined)).created, true);
   await assert.rejects(openCatalog({ dataDir: dir }).then((c) => c.close()), /another Cairn process|holds the data directory/);
   await first.close();

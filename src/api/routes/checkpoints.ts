@@ -1,0 +1,187 @@
+/**
+ * Checkpoints and what acts on them: manual backups, restores, verifications and deletes. Each is an
+ * operation a worker runs; the call answers 202 with the operation, to be followed at /v1/operations/{id}.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Catalog } from '../../catalog/catalog.ts';
+import { findCheckpoint, listCheckpoints, type CheckpointRow } from '../../catalog/checkpoints.ts';
+import { findPlan } from '../../catalog/plans.ts';
+import { findHost, findResource, type HostRow } from '../../catalog/resources.ts';
+import type { TenantRole } from '../../catalog/schema.ts';
+import type { PluginCatalog } from '../../core/plugin.ts';
+import type { Operations } from '../../jobs/operations-service.ts';
+import type { BackupRequest, RestoreRequest } from '../../jobs/runner.ts';
+import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { HttpProblem } from '../problem.ts';
+import { principal } from '../auth.ts';
+import { requireTenantRole, visibleTenants } from '../scope.ts';
+import { Operation, operationView } from './operations.ts';
+import { defaultBank } from './plans.ts';
+
+const Status = z.enum(['protecting', 'available', 'error', 'deleting', 'missing']);
+const Checkpoint = z.object({
+  id: z.string(), tenantId: z.string().nullable(), bankId: z.string(), bankRef: z.string().nullable().describe('its id in the bank (what the CLI names)'),
+  resourceId: z.string().nullable(), planId: z.string().nullable(), operationId: z.string().nullable(), name: z.string(), type: z.string(), parentRef: z.string().nullable(),
+  status: Status, sourceBytes: z.number().nullable(), writtenBytes: z.number().nullable(), storedBytes: z.number().nullable(), error: z.string().nullable(),
+  createdAt: z.iso.datetime(), completedAt: z.iso.datetime().nullable(), verifiedAt: z.iso.datetime().nullable(), damaged: z.boolean(),
+});
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const view = (c: CheckpointRow) => ({ ...c, createdAt: c.createdAt.toISOString(), completedAt: iso(c.completedAt), verifiedAt: iso(c.verifiedAt) });
+
+const RestoreTarget = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('new'), name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a plain name: letters, digits, dot, dash, underscore').describe('the new volume\'s file name, or the new server\'s name'), hostId: z.string().optional().describe('where (default: the original\'s host)') }),
+  z.object({ mode: z.literal('in-place') }),
+  z.object({ mode: z.literal('recreate').describe('a server again as it was, after its domain was undefined') }),
+]);
+
+export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, operations: Operations | undefined): FastifyPluginAsyncZod {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const restoreSchemas = new Map(plugins.protectables.map((p) => [p.type, ajv.compile(p.restoreTargetSchema)]));
+  return (app) => {
+    const db = catalog.db;
+    const submitter = (): Operations => {
+      if (!operations) throw new HttpProblem(503, 'this node runs no job queue');
+      return operations;
+    };
+    async function checkpointFor(request: FastifyRequest, id: string, role: TenantRole): Promise<CheckpointRow> {
+      const c = await findCheckpoint(db, id);
+      if (!c) throw new HttpProblem(404, `there is no checkpoint ${id}`);
+      requireTenantRole(request, c.tenantId, role, `checkpoint ${id}`);
+      return c;
+    }
+
+    app.post('/checkpoints', {
+      schema: {
+        summary: 'Back up now: a plan\'s resources, or resources named (into the bank named, or the default one)',
+        body: z.object({
+          planId: z.string().optional(), resourceIds: z.array(z.string()).min(1).max(1000).optional(), bankId: z.string().optional(),
+          full: z.boolean().default(false).describe('a full backup even where an incremental one could be made'),
+        }).refine((b) => (b.planId === undefined) !== (b.resourceIds === undefined), 'give either planId or resourceIds'),
+        response: { 202: Operation },
+      },
+    }, async (request, reply) => {
+      const { planId, resourceIds, bankId, full } = request.body;
+      let tenantId: string | null, req: BackupRequest;
+      if (planId) {
+        const plan = await findPlan(db, planId);
+        if (!plan) throw new HttpProblem(404, `there is no plan ${planId}`);
+        requireTenantRole(request, plan.tenantId, 'member', `plan ${planId}`);
+        if (!plan.resourceIds.length) throw new HttpProblem(400, `plan ${plan.name} protects no resources yet: add some with PATCH /v1/plans/${plan.id}`);
+        const policy = await db.selectFrom('policies').select('options').where('id', '=', plan.policyId).executeTakeFirstOrThrow();
+        tenantId = plan.tenantId;
+        req = { resourceIds: plan.resourceIds, bankId: bankId ?? plan.bankId, planId: plan.id, full, options: policy.options };
+      } else {
+        const owners = new Set<string | null>();
+        for (const id of resourceIds!) {
+          const r = await findResource(db, id);
+          if (!r) throw new HttpProblem(404, `there is no resource ${id}`);
+          requireTenantRole(request, r.tenantId, 'member', `resource ${id}`);
+          owners.add(r.tenantId);
+        }
+        if (owners.size > 1) throw new HttpProblem(400, 'the resources belong to different tenants: back up each tenant\'s apart');
+        tenantId = [...owners][0] ?? null;
+        req = { resourceIds: [...new Set(resourceIds)], bankId: bankId ?? await defaultBank(db), planId: null, full, options: {} };
+      }
+      if (!(await db.selectFrom('banks').select('id').where('id', '=', req.bankId).executeTakeFirst())) throw new HttpProblem(400, `there is no bank ${req.bankId}`);
+      const op = await submitter().submit({ tenantId, type: 'backup', request: { ...req }, createdBy: principal(request).userId });
+      return reply.code(202).send(operationView(op));
+    });
+
+    app.get('/checkpoints', {
+      schema: {
+        summary: 'The checkpoints you may see, oldest first',
+        querystring: pageQuery.extend({ resourceId: z.string().optional(), planId: z.string().optional(), bankId: z.string().optional(), status: Status.optional() }),
+        response: { 200: pageSchema(Checkpoint) },
+      },
+    }, async (request) => {
+      const { limit, after, resourceId, planId, bankId, status } = request.query;
+      const tenants = visibleTenants(request);
+      const rows = await listCheckpoints(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(resourceId ? { resourceId } : {}), ...(planId ? { planId } : {}), ...(bankId ? { bankId } : {}), ...(status ? { status } : {}) });
+      return pageOf(rows, limit, view);
+    });
+
+    const Id = z.object({ id: z.string() });
+    app.get('/checkpoints/:id', { schema: { summary: 'One checkpoint', params: Id, response: { 200: Checkpoint } } }, async (request) => view(await checkpointFor(request, request.params.id, 'viewer')));
+
+    app.delete('/checkpoints/:id', {
+      schema: { summary: 'Delete a checkpoint from its bank (an operation)', params: Id, response: { 202: Operation } },
+    }, async (request, reply) => {
+      const c = await checkpointFor(request, request.params.id, 'member');
+      if (c.status === 'protecting') throw new HttpProblem(409, `checkpoint ${c.id} is still being made: cancel its operation ${c.operationId} instead`);
+      const op = await submitter().submit({ tenantId: c.tenantId, type: 'delete', request: { checkpointId: c.id }, createdBy: principal(request).userId });
+      return reply.code(202).send(operationView(op));
+    });
+
+    app.post('/restores', {
+      schema: {
+        summary: 'Restore a checkpoint: to a new volume or server, in place, or a server again after it was deleted',
+        body: z.object({
+          checkpointId: z.string(), target: RestoreTarget,
+          parameters: z.record(z.string(), z.unknown()).default({}).describe('more of the plugin\'s restore target (a new volume\'s format, ...), checked against its restoreTargetSchema'),
+        }),
+        response: { 202: Operation },
+      },
+    }, async (request, reply) => {
+      const { checkpointId, target, parameters } = request.body;
+      const c = await checkpointFor(request, checkpointId, 'member');
+      if (c.status !== 'available' || !c.bankRef) throw new HttpProblem(409, `checkpoint ${c.id} is ${c.status}, not available to restore`);
+      const resource = c.resourceId ? await findResource(db, c.resourceId) : undefined;
+      const hostId = (target.mode === 'new' ? target.hostId : undefined) ?? resource?.hostId;
+      const host = hostId ? await findHost(db, hostId) : undefined;
+      if (!host) throw new HttpProblem(400, `say where to restore checkpoint ${c.id} with target.hostId: its resource ${resource ? 'has no host' : 'is no longer in the catalog'}`);
+      if (host.tenantId !== c.tenantId) requireTenantRole(request, host.tenantId, 'member', `host ${host.id}`);
+      const { plugin, newPath } = await pluginTarget(c, host, target, resource?.externalId, parameters);
+      const check = restoreSchemas.get(c.type === 'server' ? 'server' : 'volume')!;
+      if (!check(plugin)) throw new HttpProblem(400, `the restore target does not fit the ${c.type} plugin: ${ajv.errorsText(check.errors, { dataVar: 'target' })}`);
+      const req: RestoreRequest = { checkpointId: c.id, hostId: host.id, target: plugin, ...(newPath ? { newPath } : {}) };
+      const op = await submitter().submit({ tenantId: c.tenantId, type: 'restore', request: { ...req }, createdBy: principal(request).userId });
+      return reply.code(202).send(operationView(op));
+    });
+
+    app.post('/verifications', {
+      schema: {
+        summary: 'Verify checkpoints: read every chunk they reference and check it (an operation)',
+        body: z.object({ checkpointIds: z.array(z.string()).min(1).max(1000) }),
+        response: { 202: Operation },
+      },
+    }, async (request, reply) => {
+      const owners = new Set<string | null>();
+      for (const id of request.body.checkpointIds) {
+        const c = await checkpointFor(request, id, 'member');
+        if (c.status !== 'available') throw new HttpProblem(409, `checkpoint ${c.id} is ${c.status}, not available to verify`);
+        owners.add(c.tenantId);
+      }
+      if (owners.size > 1) throw new HttpProblem(400, 'the checkpoints belong to different tenants: verify each tenant\'s apart');
+      const op = await submitter().submit({ tenantId: [...owners][0] ?? null, type: 'verify', request: { checkpointIds: [...new Set(request.body.checkpointIds)] }, createdBy: principal(request).userId });
+      return reply.code(202).send(operationView(op));
+    });
+    return Promise.resolve();
+  };
+}
+
+/**
+ * The plugin's restore target for an API target. A new volume is a file named in a directory of
+ * volumes (never a path the caller writes: a tenant cannot aim a restore at the host's files).
+ */
+async function pluginTarget(c: CheckpointRow, host: HostRow, target: z.infer<typeof RestoreTarget>, externalId: string | undefined, parameters: Record<string, unknown>): Promise<{ plugin: Record<string, unknown>; newPath?: string }> {
+  if (c.type === 'server') {
+    if (host.kind !== 'libvirt') throw new HttpProblem(400, `a server restores on a libvirt host; host ${host.name} is a ${host.kind} one`);
+    return { plugin: { ...parameters, mode: target.mode, ...(target.mode === 'new' ? { name: target.name } : {}) } };
+  }
+  if (target.mode === 'recreate') throw new HttpProblem(400, 'mode recreate is for servers: restore a volume as a new one, or in place');
+  if (target.mode === 'in-place') {
+    if (!externalId) throw new HttpProblem(400, `the volume of checkpoint ${c.id} is no longer in the catalog: restore it as a new volume`);
+    return { plugin: { ...parameters, path: externalId, inPlace: true } };
+  }
+  if (host.kind !== 'volumes') throw new HttpProblem(400, `a new volume goes to a host that is a directory of volumes; host ${host.name} is a ${host.kind} one`);
+  const dir = await stat(host.location).catch(() => undefined);
+  if (!dir?.isDirectory()) throw new HttpProblem(400, `host ${host.name}'s location ${host.location} is not a directory`);
+  const path = join(host.location, target.name);
+  if (await stat(path).catch(() => undefined)) throw new HttpProblem(409, `host ${host.name} has a volume named ${target.name} already: choose another name, or restore in place`);
+  return { plugin: { format: target.name.endsWith('.qcow2') ? 'qcow2' : 'raw', ...parameters, path }, newPath: path };
+}

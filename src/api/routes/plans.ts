@@ -1,0 +1,77 @@
+/** Plans: a tenant's resources protected by a policy into a bank. */
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Catalog } from '../../catalog/catalog.ts';
+import { listBanks } from '../../catalog/banks.ts';
+import { createPlan, deletePlan, findPlan, listPlans, updatePlan, type PlanRow } from '../../catalog/plans.ts';
+import type { Database, TenantRole } from '../../catalog/schema.ts';
+import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { HttpProblem } from '../problem.ts';
+import { requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
+
+const Fields = z.object({
+  name: z.string().trim().min(1).max(100),
+  policyId: z.string(),
+  bankId: z.string().optional().describe('default: the only bank, or the one named local'),
+  resourceIds: z.array(z.string()).max(1000),
+  enabled: z.boolean().optional(),
+});
+const Plan = z.object({
+  id: z.string(), tenantId: z.string(), name: z.string(), policyId: z.string(), bankId: z.string(), enabled: z.boolean(), resourceIds: z.array(z.string()), createdAt: z.iso.datetime(),
+});
+const view = (p: PlanRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
+
+/** The bank to use when none is named: the only one, or the embedded server's local one. */
+export async function defaultBank(db: Kysely<Database>): Promise<string> {
+  const banks = await listBanks(db);
+  const bank = banks.length === 1 ? banks[0] : banks.find((b) => b.name === 'local');
+  if (!bank) throw new HttpProblem(400, `there are ${banks.length} banks and none is named local: say which one with bankId`);
+  return bank.id;
+}
+
+export function planRoutes(catalog: Catalog): FastifyPluginAsyncZod {
+  return (app) => {
+    const db = catalog.db;
+    async function planFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PlanRow> {
+      const p = await findPlan(db, id);
+      if (!p) throw new HttpProblem(404, `there is no plan ${id}`);
+      requireTenantRole(request, p.tenantId, role, `plan ${id}`);
+      return p;
+    }
+
+    app.post('/plans', {
+      schema: { summary: 'Create a plan', body: Fields.extend({ tenantId: z.string().optional() }), response: { 201: Plan } },
+    }, async (request, reply) => {
+      const { tenantId, bankId, ...fields } = request.body;
+      const tenant = targetTenant(request, tenantId, 'member');
+      if (!tenant) throw new HttpProblem(400, 'a plan belongs to a tenant: say which one with tenantId');
+      return reply.code(201).send(view(await createPlan(db, tenant, { ...fields, bankId: bankId ?? await defaultBank(db) })));
+    });
+
+    app.get('/plans', {
+      schema: { summary: 'The plans you may see', querystring: pageQuery, response: { 200: pageSchema(Plan) } },
+    }, async (request) => {
+      const { limit, after } = request.query;
+      const tenants = visibleTenants(request);
+      return pageOf(await listPlans(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}) }), limit, view);
+    });
+
+    const Id = z.object({ id: z.string() });
+    app.get('/plans/:id', { schema: { summary: 'One plan', params: Id, response: { 200: Plan } } }, async (request) => view(await planFor(request, request.params.id, 'viewer')));
+
+    app.patch('/plans/:id', { schema: { summary: 'Change a plan', params: Id, body: Fields.partial(), response: { 200: Plan } } }, async (request) => {
+      const p = await planFor(request, request.params.id, 'member');
+      return view(await updatePlan(db, p, request.body));
+    });
+
+    app.delete('/plans/:id', {
+      schema: { summary: 'Delete a plan (its checkpoints stay, until deleted or expired)', params: Id, response: { 204: z.null() } },
+    }, async (request, reply) => {
+      await deletePlan(db, (await planFor(request, request.params.id, 'member')).id);
+      return reply.code(204).send(null);
+    });
+    return Promise.resolve();
+  };
+}

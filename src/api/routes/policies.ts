@@ -1,0 +1,87 @@
+/**
+ * Policies: a tenant's own, and offerings (published by operators, usable by every tenant). Tenants'
+ * members write their tenant's policies; only operators write offerings.
+ */
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import type { Catalog } from '../../catalog/catalog.ts';
+import { createPolicy, deletePolicy, findPolicy, listPolicies, updatePolicy, type PolicyRow } from '../../catalog/policies.ts';
+import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { HttpProblem } from '../problem.ts';
+import { requireOperator, requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
+import type { TenantRole } from '../../catalog/schema.ts';
+
+const Count = z.number().int().min(0);
+const Retention = z.object({
+  keepLast: Count.optional(), keepHourly: Count.optional(), keepDaily: Count.optional(), keepWeekly: Count.optional(), keepMonthly: Count.optional(), keepYearly: Count.optional(),
+  keepWithin: z.string().optional().describe('a duration: 36h, 7d, 2w, 1y6m'),
+}).strict();
+const Fields = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(1000).optional(),
+  schedule: z.string().max(200).nullable().optional().describe('a cron expression (five fields); null or absent: manual backups only'),
+  timeZone: z.string().optional().describe('the IANA time zone of the schedule and of retention periods (default UTC)'),
+  retention: Retention,
+  options: z.record(z.string(), z.unknown()).optional().describe('backup options, as the resource type\'s backupOptionsSchema describes them'),
+});
+const Policy = Fields.required({ description: true, timeZone: true, options: true }).extend({
+  id: z.string(), tenantId: z.string().nullable().describe('null: an offering'), schedule: z.string().nullable(), createdAt: z.iso.datetime(),
+});
+const view = (p: PolicyRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
+
+export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
+  return (app) => {
+    const db = catalog.db;
+    /** The policy, if the caller may see it (and change it with `role`): offerings are everyone's to read, operators' to change. */
+    async function policyFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PolicyRow> {
+      const p = await findPolicy(db, id);
+      if (!p) throw new HttpProblem(404, `there is no policy ${id}`);
+      if (p.tenantId === null) {
+        if (role !== 'viewer') requireOperator(request);
+      } else {
+        requireTenantRole(request, p.tenantId, role, `policy ${id}`);
+      }
+      return p;
+    }
+
+    app.post('/policies', {
+      schema: { summary: 'Create a policy (operators without tenantId: an offering)', body: Fields.extend({ tenantId: z.string().optional() }), response: { 201: Policy } },
+    }, async (request, reply) => {
+      const { tenantId, ...fields } = request.body;
+      const tenant = targetTenant(request, tenantId, 'member');
+      return reply.code(201).send(view(await createPolicy(db, tenant ?? null, fields)));
+    });
+
+    app.get('/policies', {
+      schema: { summary: 'Your tenants\' policies and the offerings', querystring: pageQuery, response: { 200: pageSchema(Policy) } },
+    }, async (request) => {
+      const { limit, after } = request.query;
+      const tenants = visibleTenants(request);
+      return pageOf(await listPolicies(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}) }), limit, view);
+    });
+
+    app.get('/offerings', {
+      schema: { summary: 'The policies operators offer every tenant', querystring: pageQuery, response: { 200: pageSchema(Policy) } },
+    }, async (request) => {
+      const { limit, after } = request.query;
+      return pageOf(await listPolicies(db, { limit, ...(after ? { after } : {}), tenants: [] }), limit, view);
+    });
+
+    const Id = z.object({ id: z.string() });
+    app.get('/policies/:id', { schema: { summary: 'One policy', params: Id, response: { 200: Policy } } }, async (request) => view(await policyFor(request, request.params.id, 'viewer')));
+
+    app.patch('/policies/:id', {
+      schema: { summary: 'Change a policy', params: Id, body: Fields.partial(), response: { 200: Policy } },
+    }, async (request) => {
+      const p = await policyFor(request, request.params.id, 'member');
+      return view(await updatePolicy(db, p.id, request.body));
+    });
+
+    app.delete('/policies/:id', { schema: { summary: 'Delete a policy no plan uses', params: Id, response: { 204: z.null() } } }, async (request, reply) => {
+      await deletePolicy(db, (await policyFor(request, request.params.id, 'member')).id);
+      return reply.code(204).send(null);
+    });
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The job queue: pg-boss on the catalog's database (the same PGlite instance in embedded mode, the
+ * PostgreSQL server otherwise). One queue carries every operation; a job holds only its operation's id.
+ * A worker that dies stops its job's heartbeat, and pg-boss gives the job to another attempt.
+ */
+import { PgBoss, fromPglite, type Job } from 'pg-boss';
+import type { JobsConnection } from '../catalog/catalog.ts';
+
+const QUEUE = 'operations';
+
+export interface QueueSettings {
+  /** Seconds without a heartbeat before a job counts as abandoned (pg-boss's minimum is 10). */
+  heartbeatSeconds: number;
+  /** How often the queue looks for abandoned jobs. */
+  superviseSeconds: number;
+  /** Attempts after the first, for transient failures and interrupted workers. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+}
+
+export const defaultSettings: QueueSettings = { heartbeatSeconds: 30, superviseSeconds: 30, retryLimit: 3, retryDelaySeconds: 10 };
+
+export interface OperationJob { operationId: string }
+export type JobHandler = (operationId: string, attempt: { retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
+
+export class JobQueue {
+  readonly #boss: PgBoss;
+  readonly #settings: QueueSettings;
+
+  private constructor(boss: PgBoss, settings: QueueSettings) {
+    this.#boss = boss;
+    this.#settings = settings;
+  }
+
+  static async start(connection: JobsConnection, settings: QueueSettings = defaultSettings): Promise<JobQueue> {
+    const common = { schema: 'pgboss', superviseIntervalSeconds: settings.superviseSeconds, schedule: false };
+    const boss = connection.kind === 'pglite'
+      ? new PgBoss({ ...common, db: fromPglite(connection.pglite), backend: 'pglite' })
+      : new PgBoss({ ...common, connectionString: connection.url, max: 4 });
+    // pg-boss reports its own failures (a lost connection) as events; they must not end the process.
+    boss.on('error', () => undefined);
+    await boss.start();
+    try {
+      await boss.createQueue(QUEUE, {
+        heartbeatSeconds: settings.heartbeatSeconds, retryLimit: settings.retryLimit, retryDelay: settings.retryDelaySeconds, retryBackoff: true,
+        // A worker's death is noticed by its heartbeat; this bounds an attempt that hangs alive (pg-boss's longest).
+        expireInSeconds: 24 * 3600,
+      });
+    } catch (err) {
+      await boss.stop({ graceful: false });
+      throw err;
+    }
+    return new JobQueue(boss, settings);
+  }
+
+  /** Queues an operation; returns the job's id. */
+  async enqueue(operationId: string): Promise<string> {
+    const id = await this.#boss.send(QUEUE, { operationId } satisfies OperationJob);
+    if (!id) throw new Error(`the queue refused the job of operation ${operationId}`);
+    return id;
+  }
+
+  /** The job's state, or undefined when the queue no longer holds it. */
+  async jobState(jobId: string): Promise<string | undefined> {
+    return (await this.#boss.getJobById(QUEUE, jobId))?.state;
+  }
+
+  /** Runs operations as they come, `concurrency` at a time in this process. */
+  async work(concurrency: number, handler: JobHandler): Promise<void> {
+    await this.#boss.work<OperationJob>(QUEUE, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs: Job<OperationJob>[]) => {
+      for (const job of jobs) {
+        await handler(job.data.operationId, { retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#boss.stop({ graceful: true, timeout: 10_000 });
+  }
+}
