@@ -5,7 +5,7 @@ import { CairnError } from '../core/errors.ts';
 import type { BankAccess, CheckpointFacts, Protection } from '../core/protection.ts';
 import { CodecPool } from '../mover/codec-pool.ts';
 import { backupImage } from '../mover/image-backup.ts';
-import { restoreImageToSink, type RestoreResult } from '../mover/image-restore.ts';
+import { restoreImage, restoreImageToSink, type RestoreResult } from '../mover/image-restore.ts';
 import type { ImageWrite } from '../core/plugin.ts';
 import { backupServer } from '../mover/server-backup.ts';
 import { verifyCheckpoints } from '../mover/verify.ts';
@@ -64,6 +64,10 @@ export function protection(s3: S3Options): Protection {
           checkpointId: m.id, size: 0, bankTag: bankTag(bank), target,
           server: { domain: idx.domain, disks: idx.disks.map((d) => ({ target: d.target, source: d.source, format: d.format, size: d.index.size })) },
         }, write);
+      } else if (m.index.kind === 'fixed' && target.format === 'raw' && target.inPlace !== true) {
+        // A new raw image is a plain file: written directly, under a temporary name until complete.
+        const path = String(target.path);
+        done = { images: [{ path, result: await restoreImage(bank, pool, m, path, onProgress) }] };
       } else if (m.index.kind === 'fixed') {
         done = await volumePlugin.restore({ checkpointId: m.id, size: m.index.size, bankTag: bankTag(bank), target }, write);
       } else {
