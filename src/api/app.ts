@@ -13,7 +13,9 @@ import type { PluginCatalog } from '../core/plugin.ts';
 import type { Operations } from '../jobs/operations-service.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { planRoutes } from './routes/plans.ts';
+import { quotaUsageRoutes } from './routes/quotas-usage.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
@@ -54,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/v1/docs' });
   registerAuth(app, options.catalog);
   await app.register(healthRoutes(options.catalog));
+  await app.register(metricsRoutes(options.catalog));
   await app.register(tokenRoutes(options.catalog), { prefix: '/v1' });
   await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
@@ -63,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(planRoutes(options.catalog), { prefix: '/v1' });
   await app.register(checkpointRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
   await app.register(operationRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(quotaUsageRoutes(options.catalog), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -175,6 +175,26 @@ migrations['0004-plans-operations'] = {
   },
 };
 
+migrations['0005-quotas-usage'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createTable('quotas')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
+      .addColumn('max_resources', 'integer')
+      .addColumn('max_checkpoints', 'integer')
+      .addColumn('max_stored_bytes', 'bigint')
+      .execute();
+    // Resources are not referenced: the usage of a resource since removed is still billed.
+    await db.schema.createTable('usage_records')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('resource_id', 'text', (c) => c.notNull())
+      .addColumn('hour', 'timestamptz', (c) => c.notNull())
+      .addColumn('checkpoints', 'integer', (c) => c.notNull())
+      .addColumn('stored_bytes', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('usage_records_pk', ['tenant_id', 'hour', 'resource_id'])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { CairnError } from '../core/errors.ts';
 import { pgCode } from './ids.ts';
+import { checkResourceQuota } from './quotas.ts';
 import type { Database } from './schema.ts';
 
 export interface PlanInput { name: string; policyId: string; bankId: string; resourceIds: string[]; enabled?: boolean }
@@ -38,6 +39,7 @@ function conflict(err: unknown, name: string | undefined): unknown {
 
 export async function createPlan(db: Kysely<Database>, tenantId: string, p: PlanInput): Promise<PlanRow> {
   const id = randomUUID();
+  await checkResourceQuota(db, tenantId, null, p.resourceIds);
   try {
     await db.transaction().execute(async (tx) => {
       await checkReferences(tx, tenantId, p);
@@ -51,6 +53,7 @@ export async function createPlan(db: Kysely<Database>, tenantId: string, p: Plan
 }
 
 export async function updatePlan(db: Kysely<Database>, plan: PlanRow, p: Partial<PlanInput>): Promise<PlanRow> {
+  if (p.resourceIds) await checkResourceQuota(db, plan.tenantId, plan.id, p.resourceIds);
   try {
     await db.transaction().execute(async (tx) => {
       await checkReferences(tx, plan.tenantId, p);

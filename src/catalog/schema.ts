@@ -187,6 +187,23 @@ export interface OperationLogTable {
   message: string;
 }
 
+/** A tenant's limits; null: no limit. */
+export interface QuotaTable {
+  tenant_id: string;
+  max_resources: number | null;
+  max_checkpoints: number | null;
+  max_stored_bytes: number | null;
+}
+
+/** What a tenant stored per resource in an hour, for billing: the latest sample of the hour. */
+export interface UsageTable {
+  tenant_id: string;
+  resource_id: string;
+  hour: Date;
+  checkpoints: number;
+  stored_bytes: number;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -202,5 +219,7 @@ export interface Database {
   checkpoints: CheckpointTable;
   operations: OperationTable;
   operation_log: OperationLogTable;
+  quotas: QuotaTable;
+  usage_records: UsageTable;
 }
 

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'source'             // what is being backed up or restored to (an NBD server, a hypervisor) failed or went away
   | 'locked'             // another process holds what we need
   | 'cancelled'
+  | 'quota'              // the tenant's quota would be exceeded; nothing was done
   | 'unsupported';
 
 export class CairnError extends Error {

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
 import { appendLog, createOperation, finishOperation, setJobId, unfinishedOperations, type OperationRow } from '../catalog/operations.ts';
 import type { Database, OperationType } from '../catalog/schema.ts';
+import { sampleUsage } from '../catalog/usage.ts';
 import { operationRunner, type RunnerDeps } from './runner.ts';
 import { JobQueue, defaultSettings, type QueueSettings } from './queue.ts';
 
@@ -60,6 +61,7 @@ export class Operations {
         await finishOperation(this.#db, op.id, 'failed', { error: 'interrupted: the worker running it stopped and no attempt is left; run it again' });
       }
     }
+    await sampleUsage(this.#db);
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import {
 import { appendLog, finishOperation, startAttempt, type OperationRow } from '../catalog/operations.ts';
 import { findHost, findResource, type HostRow } from '../catalog/resources.ts';
 import type { Database } from '../catalog/schema.ts';
+import { sampleUsage } from '../catalog/usage.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
 import { CairnError } from '../core/errors.ts';
 import type { ResourceType } from '../core/plugin.ts';
@@ -169,6 +170,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
           : op.type === 'delete' ? await remove(op)
             : await verify(op, sink);
       await finishOperation(db, op.id, 'succeeded', { result });
+      if (op.type === 'backup' || op.type === 'delete') await sampleUsage(db);
     } catch (err) {
       const why = (err as Error).message;
       if (isCancel(err)) {

@@ -11,6 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { findCheckpoint, listCheckpoints, type CheckpointRow } from '../../catalog/checkpoints.ts';
 import { findPlan } from '../../catalog/plans.ts';
+import { checkBackupQuota } from '../../catalog/quotas.ts';
 import { findHost, findResource, type HostRow } from '../../catalog/resources.ts';
 import type { TenantRole } from '../../catalog/schema.ts';
 import type { PluginCatalog } from '../../core/plugin.ts';
@@ -88,6 +89,7 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
         req = { resourceIds: [...new Set(resourceIds)], bankId: bankId ?? await defaultBank(db), planId: null, full, options: {} };
       }
       if (!(await db.selectFrom('banks').select('id').where('id', '=', req.bankId).executeTakeFirst())) throw new HttpProblem(400, `there is no bank ${req.bankId}`);
+      if (tenantId) await checkBackupQuota(db, tenantId, req.resourceIds.length);
       const op = await submitter().submit({ tenantId, type: 'backup', request: { ...req }, createdBy: principal(request).userId });
       return reply.code(202).send(operationView(op));
     });
