@@ -16,7 +16,7 @@ export interface Problem {
 
 const statusOf: Partial<Record<ErrorCode, number>> = {
   'bad-input': 400, 'not-found': 404, 'ambiguous': 400, 'locked': 409, 'unsupported': 501, 'wrong-key': 400, 'not-a-bank': 400,
-  'bank-exists': 400, 'quota': 403, 'format-too-new': 400, 'format-too-old': 400,
+  'bank-exists': 400, 'quota': 403, 'denied': 403, 'format-too-new': 400, 'format-too-old': 400,
 };
 
 /** A failure the API answers with: a status, and a detail meant for the caller. */

@@ -63,13 +63,14 @@ export async function findCheckpoint(db: Kysely<Database>, id: string): Promise<
   return r && checkpointOf(r);
 }
 
-export async function listCheckpoints(db: Kysely<Database>, filter: { tenants?: string[]; resourceId?: string; planId?: string; bankId?: string; status?: CheckpointStatus; after?: string; limit: number }): Promise<CheckpointRow[]> {
+export async function listCheckpoints(db: Kysely<Database>, filter: { tenants?: string[]; resourceId?: string; planId?: string; bankId?: string; bankRef?: string; status?: CheckpointStatus; after?: string; limit: number }): Promise<CheckpointRow[]> {
   if (filter.tenants?.length === 0) return [];
   let q = db.selectFrom('checkpoints').select(columns).orderBy('id').limit(filter.limit);
   if (filter.tenants) q = q.where('tenant_id', 'in', filter.tenants);
   if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
   if (filter.planId) q = q.where('plan_id', '=', filter.planId);
   if (filter.bankId) q = q.where('bank_id', '=', filter.bankId);
+  if (filter.bankRef) q = q.where('bank_ref', '=', filter.bankRef);
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.after) q = q.where('id', '>', filter.after);
   return (await q.execute()).map(checkpointOf);
@@ -122,4 +123,10 @@ export async function reconcileBank(db: Kysely<Database>, bankId: string, inBank
     if (lost.length) await tx.updateTable('checkpoints').set({ status: 'missing', error: 'the bank no longer holds this checkpoint' }).where('id', 'in', lost).execute();
     return { imported, missing: lost.length };
   });
+}
+
+/** Gives the checkpoints of a bank that belong to no tenant (imported from a bank another catalog made) to one. */
+export async function giveUnownedCheckpoints(db: Kysely<Database>, bankId: string, tenantId: string): Promise<number> {
+  const r = await db.updateTable('checkpoints').set({ tenant_id: tenantId }).where('bank_id', '=', bankId).where('tenant_id', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

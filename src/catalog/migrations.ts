@@ -195,6 +195,14 @@ migrations['0005-quotas-usage'] = {
   },
 };
 
+migrations['0006-file-roots'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // Hosts may be directories of file roots, each subdirectory a file set.
+    await sql`alter table hosts drop constraint hosts_kind_check`.execute(db);
+    await sql`alter table hosts add constraint hosts_kind_check check (kind in ('libvirt', 'volumes', 'qsd', 'files'))`.execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

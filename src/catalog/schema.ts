@@ -3,6 +3,7 @@
  * what, and what exists. Recovery points live in the banks; the catalog mirrors them.
  */
 import type { ColumnType } from 'kysely';
+import type { HostKind } from '../core/plugin.ts';
 
 /** A timestamp column: written as a Date (or left to its default), read as a Date. */
 type Timestamp = ColumnType<Date, Date | undefined, Date>;
@@ -63,7 +64,7 @@ export interface BankTable {
   created_at: Timestamp;
 }
 
-export type HostKind = 'libvirt' | 'volumes' | 'qsd';
+export type { HostKind } from '../core/plugin.ts';
 
 export interface HostTable {
   id: string;

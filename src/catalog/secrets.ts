@@ -3,17 +3,25 @@
  * AES-256-GCM, bound to what they belong to (the AAD), so a sealed secret copied to another row
  * does not open. The master key lives outside the catalog: a catalog dump alone opens nothing.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CairnError } from '../core/errors.ts';
 
 const VERSION = 'v1';
 
 export class MasterKey {
+  readonly #raw: Buffer;
+  /** The sealing key, derived: the master key itself also opens the local bank as a key file. */
   readonly #key: Buffer;
 
   constructor(key: Uint8Array) {
     if (key.length !== 32) throw new CairnError('bad-input', `the master key must be 32 bytes, not ${key.length}`);
-    this.#key = Buffer.from(key);
+    this.#raw = Buffer.from(key);
+    this.#key = Buffer.from(hkdfSync('sha256', this.#raw, Buffer.alloc(0), 'cairn:catalog-secrets', 32));
+  }
+
+  /** The key as a key file opens a bank (the server's local bank has a slot for it). */
+  bytes(): Buffer {
+    return Buffer.from(this.#raw);
   }
 
   seal(plaintext: string, boundTo: string): string {

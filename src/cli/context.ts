@@ -19,6 +19,12 @@ export interface CliEnvironment extends Streams {
   newPassphrase?: string;
   /** S3 settings from the AWS_* variables; flags override them. */
   s3: S3Options;
+  /** Where `cairn login` keeps the session: $CAIRN_CONFIG_DIR, else $XDG_CONFIG_HOME/cairn, else ~/.config/cairn. */
+  configDir: string;
+  /** CAIRN_URL and CAIRN_TOKEN: a server and token that take the place of the saved session (scripts, CI). */
+  server?: { url: string; token: string };
+  /** CAIRN_PASSWORD: the password `cairn login` uses without a terminal. */
+  password?: string;
 }
 
 /** Options shared by every command that opens a bank. */

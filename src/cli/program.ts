@@ -1,6 +1,6 @@
 /** The `cairn` command line: commands, their options, and help. Each command lives in commands/. */
 import { Command, Option } from 'commander';
-import type { BankOptions, CliEnvironment } from './context.ts';
+import { resolveSecret, type BankOptions, type CliEnvironment } from './context.ts';
 import { bankInfo, bankInit, bankPasswd, type InitOptions } from './commands/bank.ts';
 import { resourcesCommand } from './commands/resources.ts';
 import { backupImageCommand, backupVolumeCommand, backupStreamCommand, type BackupOptions } from './commands/backup.ts';
@@ -12,8 +12,18 @@ import { verifyCommand } from './commands/verify.ts';
 import { forgetCommand, pruneCommand, type PruneOptions } from './commands/forget-prune.ts';
 import { gcCommand } from './commands/gc.ts';
 import { demoCommand } from './commands/demo.ts';
+import { remoteResources } from './commands/remote-catalog.ts';
+import { remoteBackup, remoteCheckpoints, remoteForget, remoteRestore, remoteVerify } from './commands/remote-checkpoints.ts';
+import { addRemoteCommands, bankOrServer } from './remote-program.ts';
+import { CairnError } from '../core/errors.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `cairn verify --bank` checks one checkpoint or the whole bank. */
+function onlyOne(refs: string[]): string | undefined {
+  if (refs.length > 1) throw new CairnError('bad-input', 'verify in a bank checks one checkpoint, or every one when none is named');
+  return refs[0];
+}
 
 /** Options every command that opens a bank accepts. */
 function bankOptions(cmd: Command, bankRequired = true): Command {
@@ -35,8 +45,21 @@ export interface ServeOptions {
   listen?: string;
 }
 
+/** `cairn catalog rebuild` options, for the composition root that reaches the catalog. */
+export interface RebuildOptions {
+  data?: string;
+  bank: string;
+  passphraseFile?: string;
+  keyFile?: string;
+  name?: string;
+  site?: string;
+  tenant?: string;
+  json?: boolean;
+}
+
 export interface ProgramHooks {
   serve?: (opts: ServeOptions) => Promise<void>;
+  rebuildCatalog?: (opts: RebuildOptions, secret: { passphrase: string } | { keyFile: Uint8Array }) => Promise<void>;
 }
 
 export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Command {
@@ -44,7 +67,10 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
     .description('Cairn: incremental, deduplicated, encrypted backups into a self-describing bank')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) })
-    .exitOverride();
+    .exitOverride()
+    // `backup` has options of its own (--plan) and subcommands with options of the same names (--bank):
+    // each command reads only the options before its subcommand's name.
+    .enablePositionalOptions();
 
   const bank = program.command('bank').description('create and inspect banks');
   bankOptions(bank.command('init').description('create a bank in an empty location').argument('<bank>'), false)
@@ -56,7 +82,15 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
     .option('--new-passphrase-file <file>', 'read the new passphrase from a file (else CAIRN_NEW_PASSPHRASE, else a prompt)')
     .action((b: string, o: BankOptions & { newPassphraseFile?: string; json?: boolean }) => bankPasswd(env, { ...o, bank: b }));
 
-  const backup = program.command('backup').description('back up an image, a file tree or a stream');
+  const backup = program.command('backup').enablePositionalOptions()
+    .description('back up an image, a file tree or a stream into a bank (subcommands); or, signed in to a server, a plan or resources of its catalog')
+    .option('--plan <id>', 'back up the plan\'s resources now (on the server)')
+    .option('--resource <id>', 'back up this resource of the server\'s catalog (repeatable)', collect)
+    .option('--bank <id>', 'the server\'s bank to use (default: the plan\'s, or the server\'s default)')
+    .option('--full', 'a full backup even where an incremental one could be made')
+    .option('--no-wait', 'print the operation and return; do not follow it')
+    .option('--json', 'print JSON (progress as JSON lines on stderr)')
+    .action((o: Parameters<typeof remoteBackup>[1]) => remoteBackup(env, o));
   const backupCommon = (cmd: Command): Command => bankOptions(cmd)
     .requiredOption('--name <resource>', 'the resource this backup belongs to')
     .option('--tag <tag>', 'a tag to record (repeatable)', collect);
@@ -95,28 +129,40 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
     .action((o: BackupOptions) => backupStreamCommand(env, o));
 
   program.command('resources').description('list what can be protected: the volumes of a directory or of a qemu-storage-daemon (its QMP socket), or the domains of a libvirt connection')
-    .argument('[location]').option('-c, --connect <uri>', 'list the domains (servers) of this libvirt connection').option('--json', 'print JSON')
-    .action((l: string | undefined, o: { json?: boolean; connect?: string }) => resourcesCommand(env, l, o));
-  bankOptions(program.command('checkpoints').description('list checkpoints, oldest first'))
+    .argument('[location]', 'a directory of volumes or a QMP socket; none: the resources of the server you are signed in to')
+    .option('-c, --connect <uri>', 'list the domains (servers) of this libvirt connection').option('--type <type>', 'on the server: only volumes or servers').option('--json', 'print JSON')
+    .action((l: string | undefined, o: { json?: boolean; connect?: string; type?: string }) =>
+      (l || o.connect ? resourcesCommand(env, l, o) : bankOrServer(env, undefined, () => resourcesCommand(env, l, o), () => remoteResources(env, o))));
+  bankOptions(program.command('checkpoints').description('list checkpoints, oldest first: a bank\'s (--bank), or those of the server you are signed in to'), false)
     .option('--name <resource>', 'only this resource')
-    .action((o: BankOptions & { name?: string; json?: boolean }) => checkpointsCommand(env, o));
+    .option('--plan <id>', 'on the server: only this plan\'s').option('--resource <id>', 'on the server: only this resource\'s').option('--status <status>', 'on the server: only these')
+    .action((o: BankOptions & { name?: string; json?: boolean; plan?: string; resource?: string; status?: string }) =>
+      bankOrServer(env, o.bank, () => checkpointsCommand(env, o), () => remoteCheckpoints(env, o)));
   bankOptions(program.command('ls').description('list the paths of a file-tree checkpoint').argument('<checkpoint>').argument('[path]'))
     .option('-l, --long', 'show type, mode, owner, size and time')
     .option('-r, --recursive', 'list the whole subtree')
     .action((c: string, p: string | undefined, o: BankOptions & { long?: boolean; recursive?: boolean; json?: boolean }) => lsCommand(env, c, p, o));
-  bankOptions(program.command('restore').description('restore a checkpoint').argument('<checkpoint>'))
+  bankOptions(program.command('restore').description('restore a checkpoint from a bank (--bank, --to), or on the server you are signed in to (--target)').argument('<checkpoint>'), false)
     .option('--to <path>', 'target file, block device or directory; - for standard output (streams)')
     .option('--include <path>', 'restore only this path of a file tree (repeatable)', collect)
     .option('--format <format>', 'an image restores as raw (default) or qcow2 (the default for a --to ending in .qcow2)')
     .option('--in-place', 'write into the existing volume at --to (not in use), or into a server\'s shut-off domain, only the blocks that differ')
     .option('--as <name>', 'restore a server as a new domain of this name (new UUID and MAC addresses; its disks in --to, else beside the originals)')
     .option('-c, --connect <uri>', 'the libvirt connection of a server restore (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)')
-    .action((c: string, o: RestoreOptions) => restoreCommand(env, c, o));
-  bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints').argument('[checkpoint]'))
-    .action((c: string | undefined, o: BankOptions & { json?: boolean }) => verifyCommand(env, c, o));
-  bankOptions(program.command('forget').description('delete checkpoints (and a server checkpoint\'s libvirt checkpoint)').argument('<checkpoint...>'))
+    .option('--target <target>', 'on the server: new:<name> (a new volume or server), in-place, or recreate (a server after it was deleted)')
+    .option('--host <id>', 'on the server: the host of a new volume or server (default: the original\'s)')
+    .option('--no-wait', 'on the server: print the operation and return')
+    .action((c: string, o: RestoreOptions & { target?: string; host?: string; wait?: boolean }) =>
+      bankOrServer(env, o.bank, () => restoreCommand(env, c, o), () => remoteRestore(env, c, o)));
+  bankOptions(program.command('verify').description('re-read and re-hash every referenced chunk; name damaged checkpoints (a bank\'s, or on the server)').argument('[checkpoint...]'), false)
+    .option('--no-wait', 'on the server: print the operation and return')
+    .action((c: string[], o: BankOptions & { json?: boolean; wait?: boolean }) =>
+      bankOrServer(env, o.bank, () => verifyCommand(env, onlyOne(c), o), () => remoteVerify(env, c, o)));
+  bankOptions(program.command('forget').description('delete checkpoints (and a server checkpoint\'s libvirt checkpoint) from a bank, or on the server').argument('<checkpoint...>'), false)
     .option('-c, --connect <uri>', 'the libvirt connection of forgotten server checkpoints (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)')
-    .action((c: string[], o: BankOptions & { json?: boolean; connect?: string }) => forgetCommand(env, c, o));
+    .option('--no-wait', 'on the server: print the operation and return')
+    .action((c: string[], o: BankOptions & { json?: boolean; connect?: string; wait?: boolean }) =>
+      bankOrServer(env, o.bank, () => forgetCommand(env, c, o), () => remoteForget(env, c, o)));
   bankOptions(program.command('prune').description('delete checkpoints that no retention rule keeps (docs/prune.md)'))
     .option('--name <resource>', 'only this resource')
     .option('--keep-last <n>').option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>')
@@ -134,6 +180,21 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
       if (!hooks.serve) throw new Error('this build of cairn has no server');
       await hooks.serve(o);
     });
+  program.command('catalog').description('the server\'s catalog, reached directly (with the server stopped when it is the embedded one)')
+    .command('rebuild').description('attach a bank and import its checkpoints: a lost catalog made anew, or a bank another site wrote')
+    .requiredOption('--bank <bank>', 'the bank: a path or s3://bucket/prefix')
+    .option('--passphrase-file <file>', 'read the bank\'s passphrase from a file (else CAIRN_PASSPHRASE, else a prompt)')
+    .option('--key-file <file>', 'open it with a key file instead (the master.key of the server that made a local bank)')
+    .option('--data <dir>', 'the server\'s data directory (default: $CAIRN_DATA, else ./cairn-data); DATABASE_URL names a PostgreSQL catalog')
+    .option('--name <name>', 'the bank\'s name in the catalog (default: bank-<its id>)')
+    .option('--site <name>', 'the site it is attached to (default: the first one)')
+    .option('--tenant <id>', 'give the imported checkpoints no tenant owns to this tenant')
+    .option('--json', 'print JSON')
+    .action(async (o: RebuildOptions) => {
+      if (!hooks.rebuildCatalog) throw new Error('this build of cairn has no catalog');
+      await hooks.rebuildCatalog(o, await resolveSecret(env, o));
+    });
+  addRemoteCommands(program, env);
   program.command('demo').description('back up and restore a sample disk image into a local bank')
     .option('--dir <dir>', 'where to put the sample image and bank', 'cairn-demo')
     .option('--json', 'print the results as JSON')

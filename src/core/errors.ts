@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'locked'             // another process holds what we need
   | 'cancelled'
   | 'quota'              // the tenant's quota would be exceeded; nothing was done
+  | 'denied'             // not signed in, or not allowed to do this
   | 'unsupported';
 
 export class CairnError extends Error {

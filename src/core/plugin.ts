@@ -12,6 +12,13 @@ import type { Extent } from './extent.ts';
 
 export type ResourceType = 'volume' | 'server' | 'fileset' | 'database';
 
+/**
+ * Where resources are found: a libvirt URI (servers), a directory of volumes, a qemu-storage-daemon's
+ * QMP socket (volumes it serves), a directory of file roots (each subdirectory a file set).
+ */
+export const HOST_KINDS = ['libvirt', 'volumes', 'qsd', 'files'] as const;
+export type HostKind = typeof HOST_KINDS[number];
+
 /** JSON Schema (draft 2020-12) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
 
@@ -113,5 +120,5 @@ export interface PluginCatalog {
   /** Each resource type with its schemas (GET /v1/protectables). */
   protectables: { type: ResourceType; backupOptionsSchema: JsonSchema; restoreTargetSchema: JsonSchema }[];
   /** The resources at a host's location: `kind` says which plugin reads it. */
-  discover(kind: 'libvirt' | 'volumes' | 'qsd', location: string): Promise<Resource[]>;
+  discover(kind: HostKind, location: string): Promise<Resource[]>;
 }

@@ -4,13 +4,13 @@
  * wires in the implementation).
  */
 import type { ProgressListener } from './progress.ts';
-import type { ResourceType } from './plugin.ts';
+import type { HostKind, ResourceType } from './plugin.ts';
 
 /** A bank as the catalog knows it, with its passphrase opened for this use only. */
 export interface BankAccess { id: string; location: string; passphrase: string }
 
 /** A resource as the catalog knows it: which plugin, where, and its id there. */
-export interface ResourceRef { type: ResourceType; externalId: string; hostKind: 'libvirt' | 'volumes' | 'qsd'; hostLocation: string }
+export interface ResourceRef { type: ResourceType; externalId: string; hostKind: HostKind; hostLocation: string }
 
 /** What the catalog mirrors of a checkpoint's manifest. */
 export interface CheckpointFacts {

@@ -3,12 +3,15 @@
  * Errors are printed as one line that says what to do, with an exit status (2: fix the input, 3: damaged data).
  */
 import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../cli/program.ts';
 import type { CliEnvironment } from '../cli/context.ts';
 import { exitCodeOf } from '../cli/output.ts';
 import { CairnError } from '../core/errors.ts';
 import { runServer } from './server.ts';
+import { rebuildCatalog } from './catalog-rebuild.ts';
 import { defaultSettings, type QueueSettings } from '../jobs/queue.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -30,6 +33,9 @@ const env: CliEnvironment = {
   stderr: process.stderr,
   ...(e.CAIRN_PASSPHRASE !== undefined ? { passphrase: e.CAIRN_PASSPHRASE } : {}),
   ...(e.CAIRN_NEW_PASSPHRASE !== undefined ? { newPassphrase: e.CAIRN_NEW_PASSPHRASE } : {}),
+  configDir: e.CAIRN_CONFIG_DIR ?? join(e.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'cairn'),
+  ...(e.CAIRN_URL && e.CAIRN_TOKEN ? { server: { url: e.CAIRN_URL, token: e.CAIRN_TOKEN } } : {}),
+  ...(e.CAIRN_PASSWORD !== undefined ? { password: e.CAIRN_PASSWORD } : {}),
   s3: {
     ...(e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL ? { endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL } : {}),
     ...(e.AWS_REGION ?? e.AWS_DEFAULT_REGION ? { region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION } : {}),
@@ -65,7 +71,7 @@ try {
     ...(e.CAIRN_WORKERS ? { workers: wholeNumber('CAIRN_WORKERS', e.CAIRN_WORKERS, 0) } : {}),
     ...(e.CAIRN_HEARTBEAT_SECONDS ? { queueSettings: queueSettingsFor(wholeNumber('CAIRN_HEARTBEAT_SECONDS', e.CAIRN_HEARTBEAT_SECONDS, 10)) } : {}),
   };
-  await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv) }).parseAsync(process.argv);
+  await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv), rebuildCatalog: (opts, secret) => rebuildCatalog(opts, secret, serverEnv) }).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;

@@ -2,11 +2,16 @@
 import type { PluginCatalog } from '../core/plugin.ts';
 import { serverPlugin } from '../plugins/libvirt/server-plugin.ts';
 import { volumePlugin } from '../plugins/volume/volume-plugin.ts';
+import { discoverFileSets, fileSetSchemas } from '../plugins/files/file-roots.ts';
 
 export function pluginCatalog(): PluginCatalog {
   const server = serverPlugin();
   return {
-    protectables: [volumePlugin, server].map((p) => ({ type: p.type, backupOptionsSchema: p.backupOptionsSchema, restoreTargetSchema: p.restoreTargetSchema })),
-    discover: (kind, location) => (kind === 'libvirt' ? serverPlugin(location).discover(location) : volumePlugin.discover(location)),
+    protectables: [
+      ...[volumePlugin, server].map((p) => ({ type: p.type, backupOptionsSchema: p.backupOptionsSchema, restoreTargetSchema: p.restoreTargetSchema })),
+      { type: 'fileset' as const, ...fileSetSchemas },
+    ],
+    discover: (kind, location) => (kind === 'libvirt' ? serverPlugin(location).discover(location)
+      : kind === 'files' ? discoverFileSets(location) : volumePlugin.discover(location)),
   };
 }

@@ -8,6 +8,8 @@ import { backupImage } from '../mover/image-backup.ts';
 import { restoreImage, restoreImageToSink, type RestoreResult } from '../mover/image-restore.ts';
 import type { ImageWrite } from '../core/plugin.ts';
 import { backupServer } from '../mover/server-backup.ts';
+import { backupFiles } from '../mover/files-backup.ts';
+import { restoreFiles } from '../mover/files-restore.ts';
 import { verifyCheckpoints } from '../mover/verify.ts';
 import { serverPlugin } from '../plugins/libvirt/server-plugin.ts';
 import { volumePlugin } from '../plugins/volume/volume-plugin.ts';
@@ -45,9 +47,12 @@ export function protection(s3: S3Options): Protection {
       const parent = req.parentRef ? await bank.findManifest(req.parentRef) ?? null : null;
       const common = { name: req.name, parent, tags: req.tags, ...(req.onProgress ? { onProgress: req.onProgress } : {}) };
       const protect = { resourceId: resource.externalId, parentId: parent?.id ?? null, bankTag: bankTag(bank), options: req.options };
+      const exclude = Array.isArray(req.options.exclude) ? req.options.exclude.map(String) : [];
       const m: Manifest = resource.type === 'server'
         ? await serverPlugin(resource.hostLocation).protect(protect, (input) => backupServer(bank, pool, input, common))
-        : await volumePlugin.protect(protect, (input) => backupImage(bank, pool, { ...input, ...common }));
+        : resource.type === 'fileset'
+          ? await backupFiles(bank, pool, { root: resource.externalId, exclude, ...common })
+          : await volumePlugin.protect(protect, (input) => backupImage(bank, pool, { ...input, ...common }));
       return factsOf(m);
     }),
 
@@ -64,6 +69,11 @@ export function protection(s3: S3Options): Protection {
           checkpointId: m.id, size: 0, bankTag: bankTag(bank), target,
           server: { domain: idx.domain, disks: idx.disks.map((d) => ({ target: d.target, source: d.source, format: d.format, size: d.index.size })) },
         }, write);
+      } else if (m.index.kind === 'files') {
+        const path = String(target.path);
+        const include = Array.isArray(target.include) ? target.include.map(String) : [];
+        const r = await restoreFiles(bank, pool, m, path, include, onProgress);
+        return { restoredBytes: r.bytes, writtenBytes: r.bytes, paths: [path] };
       } else if (m.index.kind === 'fixed' && target.format === 'raw' && target.inPlace !== true) {
         // A new raw image is a plain file: written directly, under a temporary name until complete.
         const path = String(target.path);
@@ -71,7 +81,7 @@ export function protection(s3: S3Options): Protection {
       } else if (m.index.kind === 'fixed') {
         done = await volumePlugin.restore({ checkpointId: m.id, size: m.index.size, bankTag: bankTag(bank), target }, write);
       } else {
-        throw new CairnError('unsupported', `checkpoint ${ref} is a ${m.type}; the service restores volumes and servers`);
+        throw new CairnError('unsupported', `checkpoint ${ref} is a ${m.type}; the service restores volumes, servers and file sets`);
       }
       return {
         restoredBytes: done.images.reduce((n, i) => n + i.result.restoredBytes, 0), writtenBytes: done.images.reduce((n, i) => n + i.result.writtenBytes, 0),

@@ -59,14 +59,14 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
     }
     const masterKey = await loadMasterKey(dataDir, env.masterKey);
     const banks = bankService(env.s3);
-    await ensureLocalBank(catalog, masterKey, banks, join(dataDir, 'bank'), env.stdout);
+    await ensureLocalBank(catalog, masterKey, banks, join(dataDir, 'bank'), env.masterKey ? 'CAIRN_MASTER_KEY' : join(dataDir, 'master.key'), env.stdout);
     const work = protection(env.s3);
     for (const r of await reconcileBanks(catalog.db, masterKey, work)) {
       if (r.error) env.stdout.write(`warning: cannot read bank ${r.bank} to reconcile the catalog with it: ${r.error}\n`);
       else if (r.imported || r.missing) env.stdout.write(`bank ${r.bank}: imported ${r.imported} checkpoint(s) the catalog lacked, marked ${r.missing} the bank no longer holds as missing\n`);
     }
     const operations = await Operations.start(catalog, {
-      masterKey, protection: work, concurrency: env.workers ?? 2, removePartial: (path) => rm(path, { force: true }),
+      masterKey, protection: work, concurrency: env.workers ?? 2, removePartial: (path) => rm(path, { force: true, recursive: true }),
       ...(env.queueSettings ? { settings: env.queueSettings } : {}),
     });
     const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), operations, version: env.version, logger: { level: 'warn' } });
@@ -90,7 +90,7 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
  * The key that seals the secrets the catalog keeps: CAIRN_MASTER_KEY, else `master.key` in the data
  * directory (made on first start, mode 0600). Nodes sharing a PostgreSQL catalog must share it.
  */
-async function loadMasterKey(dataDir: string, fromEnv: string | undefined): Promise<MasterKey> {
+export async function loadMasterKey(dataDir: string, fromEnv: string | undefined): Promise<MasterKey> {
   if (fromEnv) return new MasterKey(Buffer.from(fromEnv, 'base64'));
   const path = join(dataDir, 'master.key');
   const existing = await readFile(path).catch(() => undefined);
@@ -103,11 +103,28 @@ async function loadMasterKey(dataDir: string, fromEnv: string | undefined): Prom
 }
 
 /** The embedded default: a site "local" and a bank "local" in the data directory, made on first start. */
-async function ensureLocalBank(catalog: Catalog, key: MasterKey, banks: BankService, location: string, out: NodeJS.WritableStream): Promise<void> {
+async function ensureLocalBank(catalog: Catalog, key: MasterKey, banks: BankService, location: string, keyFile: string, out: NodeJS.WritableStream): Promise<void> {
   if ((await listBanks(catalog.db)).length > 0) return;
   const site = (await listSites(catalog.db))[0] ?? await createSite(catalog.db, 'local');
   const passphrase = randomBytes(32).toString('base64url');
-  const { bankUuid } = await banks.attach(location, passphrase, true);
+  const existing = await banks.identify(location).catch((err: unknown) => {
+    if (err instanceof CairnError && err.code === 'not-a-bank') return undefined;
+    throw err;
+  });
+  if (existing) {
+    // A catalog made anew beside the bank of an earlier one (it was lost): the master key opens the bank.
+    const { bankUuid } = await banks.enroll(location, key.bytes(), passphrase).catch((err: unknown) => {
+      if (err instanceof CairnError && err.code === 'wrong-key') {
+        throw new CairnError('wrong-key', `${location} holds a bank this server's master key (${keyFile}) does not open: restore that key file, or move the bank away`);
+      }
+      throw err;
+    });
+    await addBank(catalog.db, key, { name: 'local', siteId: site.id, location, bankUuid, passphrase });
+    out.write(`attached the bank already in ${location} as 'local', opened with the master key ${keyFile}\n`);
+    return;
+  }
+  // The master key opens the bank too: with it alone, the CLI restores, and a lost catalog is rebuilt.
+  const { bankUuid } = await banks.attach(location, passphrase, true, key.bytes());
   await addBank(catalog.db, key, { name: 'local', siteId: site.id, location, bankUuid, passphrase });
-  out.write(`created the bank 'local' in ${location} (its passphrase is sealed in the catalog with the server's master key)\n`);
+  out.write(`created the bank 'local' in ${location}: its passphrase is sealed in the catalog, and the master key ${keyFile} opens it too (keep a copy of that file elsewhere)\n`);
 }

@@ -56,6 +56,9 @@ async function journey(t: TestContext, env: Record<string, string>): Promise<voi
   assert.equal(policy.status, 201, JSON.stringify(policy.body));
   assert.equal(policy.body.tenantId, acme);
   assert.equal((await victor.send('POST', '/v1/policies', { name: 'mine', retention: { keepLast: 1 } })).status, 403, 'a viewer makes no policy');
+  const pathOption = await alice.send<{ detail: string }>('POST', '/v1/policies', { name: 'sneaky', retention: { keepLast: 1 }, options: { scratchDir: '/etc' } });
+  assert.equal(pathOption.status, 403);
+  assert.match(pathOption.body.detail, /scratchDir are set by operators/);
   const plan = await alice.send<{ id: string; resourceIds: string[] }>('POST', '/v1/plans', { name: 'databases', policyId: policy.body.id, resourceIds: [resource.id] });
   assert.equal(plan.status, 201, JSON.stringify(plan.body));
   assert.deepEqual(plan.body.resourceIds, [resource.id]);
@@ -114,6 +117,8 @@ async function journey(t: TestContext, env: Record<string, string>): Promise<voi
   assert.equal(again.state, 'succeeded', JSON.stringify(again));
   await qemu('qemu-img', ['compare', '-q', volume, join(vols, 'again.qcow2')]);
 
+  assert.equal((await alice.get<{ items: unknown[] }>('/v1/restores')).body.items.length, 2);
+  assert.deepEqual((await mallory.get<{ items: unknown[] }>('/v1/restores')).body.items, []);
   const ops = await alice.get<{ items: { type: string; state: string }[] }>('/v1/operations');
   assert.deepEqual(ops.body.items.map((o) => `${o.type}:${o.state}`), ['backup:succeeded', 'backup:succeeded', 'restore:succeeded', 'verify:succeeded', 'delete:succeeded', 'restore:succeeded']);
 }

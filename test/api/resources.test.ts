@@ -54,7 +54,7 @@ test('a directory of volumes: discovery, tenant scoping, and volumes that disapp
   await qemu('qemu-img', ['create', '-q', '-f', 'raw', join(vols, 'b.img'), '16M']);
 
   const types = await ask<{ items: { type: string; restoreTargetSchema: Record<string, unknown> }[] }>(w, 'aViewer', 'GET', '/v1/protectables');
-  assert.deepEqual(types.body.items.map((p) => p.type), ['volume', 'server']);
+  assert.deepEqual(types.body.items.map((p) => p.type), ['volume', 'server', 'fileset']);
   assert.equal(types.body.items[0]!.restoreTargetSchema.type, 'object');
 
   const host = await ask<{ id: string }>(w, 'operator', 'POST', '/v1/hosts', { name: 'vols', siteId: w.site, kind: 'volumes', location: vols, tenantId: w.a });

@@ -14,7 +14,7 @@ import { findPlan } from '../../catalog/plans.ts';
 import { checkBackupQuota } from '../../catalog/quotas.ts';
 import { findHost, findResource, type HostRow } from '../../catalog/resources.ts';
 import type { TenantRole } from '../../catalog/schema.ts';
-import type { PluginCatalog } from '../../core/plugin.ts';
+import type { PluginCatalog, ResourceType } from '../../core/plugin.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import type { BackupRequest, RestoreRequest } from '../../jobs/runner.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
@@ -97,13 +97,16 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
     app.get('/checkpoints', {
       schema: {
         summary: 'The checkpoints you may see, oldest first',
-        querystring: pageQuery.extend({ resourceId: z.string().optional(), planId: z.string().optional(), bankId: z.string().optional(), status: Status.optional() }),
+        querystring: pageQuery.extend({
+          resourceId: z.string().optional(), planId: z.string().optional(), bankId: z.string().optional(), bankRef: z.string().optional().describe('its id in the bank'), status: Status.optional(),
+        }),
         response: { 200: pageSchema(Checkpoint) },
       },
     }, async (request) => {
-      const { limit, after, resourceId, planId, bankId, status } = request.query;
+      const { limit, after, ...filters } = request.query;
       const tenants = visibleTenants(request);
-      const rows = await listCheckpoints(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(resourceId ? { resourceId } : {}), ...(planId ? { planId } : {}), ...(bankId ? { bankId } : {}), ...(status ? { status } : {}) });
+      const defined = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
+      const rows = await listCheckpoints(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...defined });
       return pageOf(rows, limit, view);
     });
 
@@ -136,9 +139,10 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
       const hostId = (target.mode === 'new' ? target.hostId : undefined) ?? resource?.hostId;
       const host = hostId ? await findHost(db, hostId) : undefined;
       if (!host) throw new HttpProblem(400, `say where to restore checkpoint ${c.id} with target.hostId: its resource ${resource ? 'has no host' : 'is no longer in the catalog'}`);
-      if (host.tenantId !== c.tenantId) requireTenantRole(request, host.tenantId, 'member', `host ${host.id}`);
+      // The resource's own host serves its restores; another host must be the tenant's (or an operator's choice).
+      if (host.id !== resource?.hostId && host.tenantId !== c.tenantId) requireTenantRole(request, host.tenantId, 'member', `host ${host.id}`);
       const { plugin, newPath } = await pluginTarget(c, host, target, resource?.externalId, parameters);
-      const check = restoreSchemas.get(c.type === 'server' ? 'server' : 'volume')!;
+      const check = restoreSchemas.get(pluginTypeOf(c.type))!;
       if (!check(plugin)) throw new HttpProblem(400, `the restore target does not fit the ${c.type} plugin: ${ajv.errorsText(check.errors, { dataVar: 'target' })}`);
       const req: RestoreRequest = { checkpointId: c.id, hostId: host.id, target: plugin, ...(newPath ? { newPath } : {}) };
       const op = await submitter().submit({ tenantId: c.tenantId, type: 'restore', request: { ...req }, createdBy: principal(request).userId });
@@ -170,7 +174,31 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
  * The plugin's restore target for an API target. A new volume is a file named in a directory of
  * volumes (never a path the caller writes: a tenant cannot aim a restore at the host's files).
  */
+/** The resource type whose plugin restores a checkpoint of this manifest type. */
+function pluginTypeOf(checkpointType: string): ResourceType {
+  return checkpointType === 'server' ? 'server' : checkpointType === 'files' ? 'fileset' : 'volume';
+}
+
+/** A new volume or directory: a name in the host's directory, not yet taken. */
+async function newPathIn(host: HostRow, name: string): Promise<string> {
+  const dir = await stat(host.location).catch(() => undefined);
+  if (!dir?.isDirectory()) throw new HttpProblem(400, `host ${host.name}'s location ${host.location} is not a directory`);
+  const path = join(host.location, name);
+  if (await stat(path).catch(() => undefined)) throw new HttpProblem(409, `host ${host.name} has ${name} already: choose another name, or restore in place`);
+  return path;
+}
+
 async function pluginTarget(c: CheckpointRow, host: HostRow, target: z.infer<typeof RestoreTarget>, externalId: string | undefined, parameters: Record<string, unknown>): Promise<{ plugin: Record<string, unknown>; newPath?: string }> {
+  if (c.type === 'files') {
+    if (host.kind !== 'files') throw new HttpProblem(400, `a file set restores on a host of file roots; host ${host.name} is a ${host.kind} one`);
+    if (target.mode === 'recreate') throw new HttpProblem(400, 'mode recreate is for servers: restore a file set as a new directory, or in place');
+    if (target.mode === 'in-place') {
+      if (!externalId) throw new HttpProblem(400, `the file set of checkpoint ${c.id} is no longer in the catalog: restore it as a new directory`);
+      return { plugin: { ...parameters, path: externalId } };
+    }
+    const path = await newPathIn(host, target.name);
+    return { plugin: { ...parameters, path }, newPath: path };
+  }
   if (c.type === 'server') {
     if (host.kind !== 'libvirt') throw new HttpProblem(400, `a server restores on a libvirt host; host ${host.name} is a ${host.kind} one`);
     return { plugin: { ...parameters, mode: target.mode, ...(target.mode === 'new' ? { name: target.name } : {}) } };
@@ -181,9 +209,6 @@ async function pluginTarget(c: CheckpointRow, host: HostRow, target: z.infer<typ
     return { plugin: { ...parameters, path: externalId, inPlace: true } };
   }
   if (host.kind !== 'volumes') throw new HttpProblem(400, `a new volume goes to a host that is a directory of volumes; host ${host.name} is a ${host.kind} one`);
-  const dir = await stat(host.location).catch(() => undefined);
-  if (!dir?.isDirectory()) throw new HttpProblem(400, `host ${host.name}'s location ${host.location} is not a directory`);
-  const path = join(host.location, target.name);
-  if (await stat(path).catch(() => undefined)) throw new HttpProblem(409, `host ${host.name} has a volume named ${target.name} already: choose another name, or restore in place`);
+  const path = await newPathIn(host, target.name);
   return { plugin: { format: target.name.endsWith('.qcow2') ? 'qcow2' : 'raw', ...parameters, path }, newPath: path };
 }

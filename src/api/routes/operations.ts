@@ -41,6 +41,14 @@ export function operationRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       return pageOf(await listOperations(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(type ? { type } : {}), ...(state ? { state } : {}) }), limit, operationView);
     });
 
+    app.get('/restores', {
+      schema: { summary: 'Restores you may see, oldest first (the operations of type restore)', querystring: pageQuery.extend({ state: State.optional() }), response: { 200: pageSchema(Operation) } },
+    }, async (request) => {
+      const { limit, after, state } = request.query;
+      const tenants = visibleTenants(request);
+      return pageOf(await listOperations(db, { limit, type: 'restore', ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(state ? { state } : {}) }), limit, operationView);
+    });
+
     const Id = z.object({ id: z.string() });
     app.get('/operations/:id', {
       schema: { summary: 'One operation, with its log', params: Id, response: { 200: Operation.extend({ log: z.array(Line) }) } },

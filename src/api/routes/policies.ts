@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { createPolicy, deletePolicy, findPolicy, listPolicies, updatePolicy, type PolicyRow } from '../../catalog/policies.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { principal } from '../auth.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
 import type { TenantRole } from '../../catalog/schema.ts';
@@ -30,6 +31,18 @@ const Policy = Fields.required({ description: true, timeZone: true, options: tru
 });
 const view = (p: PolicyRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
 
+/**
+ * Backup options a tenant may set. The others name paths on the hosts (a scratch directory, an NBD
+ * socket): only operators set them, in offerings, so a tenant cannot aim a backup at the host's files.
+ */
+const TENANT_OPTIONS = new Set(['quiesce', 'exclude']);
+
+function checkOptions(request: FastifyRequest, options: Record<string, unknown> | undefined): void {
+  if (principal(request).operator || !options) return;
+  const reserved = Object.keys(options).filter((k) => !TENANT_OPTIONS.has(k));
+  if (reserved.length) throw new HttpProblem(403, `the backup options ${reserved.join(', ')} are set by operators, in an offering; a tenant's policy may set ${[...TENANT_OPTIONS].join(', ')}`);
+}
+
 export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
@@ -50,6 +63,7 @@ export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
     }, async (request, reply) => {
       const { tenantId, ...fields } = request.body;
       const tenant = targetTenant(request, tenantId, 'member');
+      checkOptions(request, fields.options);
       return reply.code(201).send(view(await createPolicy(db, tenant ?? null, fields)));
     });
 
@@ -75,6 +89,7 @@ export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       schema: { summary: 'Change a policy', params: Id, body: Fields.partial(), response: { 200: Policy } },
     }, async (request) => {
       const p = await policyFor(request, request.params.id, 'member');
+      checkOptions(request, request.body.options);
       return view(await updatePolicy(db, p.id, request.body));
     });
 

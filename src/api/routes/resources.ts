@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { PluginCatalog } from '../../core/plugin.ts';
+import { HOST_KINDS, type PluginCatalog } from '../../core/plugin.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, visibleTenants } from '../scope.ts';
 
-const Kind = z.enum(['libvirt', 'volumes', 'qsd']);
+const Kind = z.enum(HOST_KINDS);
 const Host = z.object({
   id: z.string(), name: z.string(), siteId: z.string(), kind: Kind, location: z.string(), tenantId: z.string().nullable(),
   createdAt: z.iso.datetime(), discoveredAt: z.iso.datetime().nullable(), discoveryError: z.string().nullable(),
@@ -36,7 +36,7 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): Fastif
 
     app.post('/hosts', {
       schema: {
-        summary: 'Register a host (operators): a libvirt URI, a directory of volumes, or a qemu-storage-daemon QMP socket',
+        summary: 'Register a host (operators): a libvirt URI, a directory of volumes, a qemu-storage-daemon QMP socket, or a directory of file roots',
         body: z.object({
           name: z.string().trim().min(1).max(100), siteId: z.string(), kind: Kind, location: z.string().min(1).max(1000),
           tenantId: z.string().optional().describe('the tenant that owns what is found there'),
