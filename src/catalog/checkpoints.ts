@@ -11,18 +11,18 @@ import type { CheckpointStatus, Database } from './schema.ts';
 export interface CheckpointRow {
   id: string; tenantId: string | null; bankId: string; bankRef: string | null; resourceId: string | null; planId: string | null; operationId: string | null;
   name: string; type: string; parentRef: string | null; status: CheckpointStatus; sourceBytes: number | null; writtenBytes: number | null; storedBytes: number | null;
-  error: string | null; createdAt: Date; completedAt: Date | null; verifiedAt: Date | null; damaged: boolean;
+  error: string | null; createdAt: Date; completedAt: Date | null; verifiedAt: Date | null; damaged: boolean; pinned: boolean;
 }
 
-const columns = ['id', 'tenant_id', 'bank_id', 'bank_ref', 'resource_id', 'plan_id', 'operation_id', 'name', 'type', 'parent_ref', 'status', 'source_bytes', 'written_bytes', 'stored_bytes', 'error', 'created_at', 'completed_at', 'verified_at', 'damaged'] as const;
+const columns = ['id', 'tenant_id', 'bank_id', 'bank_ref', 'resource_id', 'plan_id', 'operation_id', 'name', 'type', 'parent_ref', 'status', 'source_bytes', 'written_bytes', 'stored_bytes', 'error', 'created_at', 'completed_at', 'verified_at', 'damaged', 'pinned'] as const;
 type Row = {
   id: string; tenant_id: string | null; bank_id: string; bank_ref: string | null; resource_id: string | null; plan_id: string | null; operation_id: string | null; name: string; type: string;
-  parent_ref: string | null; status: CheckpointStatus; source_bytes: number | null; written_bytes: number | null; stored_bytes: number | null; error: string | null; created_at: Date; completed_at: Date | null; verified_at: Date | null; damaged: boolean;
+  parent_ref: string | null; status: CheckpointStatus; source_bytes: number | null; written_bytes: number | null; stored_bytes: number | null; error: string | null; created_at: Date; completed_at: Date | null; verified_at: Date | null; damaged: boolean; pinned: boolean;
 };
 const checkpointOf = (r: Row): CheckpointRow => ({
   id: r.id, tenantId: r.tenant_id, bankId: r.bank_id, bankRef: r.bank_ref, resourceId: r.resource_id, planId: r.plan_id, operationId: r.operation_id, name: r.name, type: r.type,
   parentRef: r.parent_ref, status: r.status, sourceBytes: r.source_bytes, writtenBytes: r.written_bytes, storedBytes: r.stored_bytes, error: r.error, createdAt: r.created_at, completedAt: r.completed_at,
-  verifiedAt: r.verified_at, damaged: r.damaged,
+  verifiedAt: r.verified_at, damaged: r.damaged, pinned: r.pinned,
 });
 
 /** The row of one resource's backup in an operation: made on the first attempt, found again on a retry. */
@@ -74,6 +74,21 @@ export async function listCheckpoints(db: Kysely<Database>, filter: { tenants?: 
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.after) q = q.where('id', '>', filter.after);
   return (await q.execute()).map(checkpointOf);
+}
+
+/** How many checkpoints lead back from `ref` to a full one in its bank, both counted; counting stops at `limit`. */
+export async function chainLength(db: Kysely<Database>, bankId: string, ref: string, limit: number): Promise<number> {
+  let n = 1;
+  for (let parent = await parentOf(db, bankId, ref); parent && n < limit; n++) parent = await parentOf(db, bankId, parent);
+  return n;
+}
+
+async function parentOf(db: Kysely<Database>, bankId: string, ref: string): Promise<string | null> {
+  return (await db.selectFrom('checkpoints').select('parent_ref').where('bank_id', '=', bankId).where('bank_ref', '=', ref).executeTakeFirst())?.parent_ref ?? null;
+}
+
+export async function setPinned(db: Kysely<Database>, id: string, pinned: boolean): Promise<void> {
+  await db.updateTable('checkpoints').set({ pinned }).where('id', '=', id).execute();
 }
 
 /** The newest available checkpoint of a resource in a bank: what its next backup is incremental to. */

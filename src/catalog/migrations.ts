@@ -203,6 +203,17 @@ migrations['0006-file-roots'] = {
   },
 };
 
+migrations['0007-schedules-retention'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // A policy's backup window, jitter, and when a backup is full (core/schedule.ts Timing).
+    await db.schema.alterTable('policies').addColumn('timing', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+    await db.schema.alterTable('checkpoints').addColumn('pinned', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+    // What made an operation, when something must make it once (a schedule's tick): a retried tick finds it.
+    await db.schema.alterTable('operations').addColumn('dedupe_key', 'text', (c) => c.unique()).execute();
+    await db.schema.alterTable('operations').addColumn('scheduled', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

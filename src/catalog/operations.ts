@@ -10,26 +10,37 @@ export interface OperationRow {
   id: string; tenantId: string | null; type: OperationType; state: OperationState; request: Record<string, unknown>;
   progress: Record<string, unknown> | null; result: Record<string, unknown> | null; error: string | null; createdBy: string | null;
   attempts: number; cancelRequested: boolean; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  /** Started by a schedule, not by someone. */
+  scheduled: boolean;
 }
 export interface LogLine { id: number; at: Date; level: 'info' | 'warning' | 'error'; message: string }
 
 export const FINISHED: readonly OperationState[] = ['succeeded', 'failed', 'cancelled'];
 
-const columns = ['id', 'tenant_id', 'type', 'state', 'request', 'progress', 'result', 'error', 'created_by', 'attempts', 'cancel_requested', 'created_at', 'started_at', 'finished_at'] as const;
+const columns = ['id', 'tenant_id', 'type', 'state', 'request', 'progress', 'result', 'error', 'created_by', 'attempts', 'cancel_requested', 'created_at', 'started_at', 'finished_at', 'scheduled'] as const;
 type Row = {
   id: string; tenant_id: string | null; type: OperationType; state: OperationState; request: Record<string, unknown>; progress: Record<string, unknown> | null;
   result: Record<string, unknown> | null; error: string | null; created_by: string | null; attempts: number; cancel_requested: boolean; created_at: Date; started_at: Date | null; finished_at: Date | null;
+  scheduled: boolean;
 };
 const operationOf = (r: Row): OperationRow => ({
   id: r.id, tenantId: r.tenant_id, type: r.type, state: r.state, request: r.request, progress: r.progress, result: r.result, error: r.error,
   createdBy: r.created_by, attempts: r.attempts, cancelRequested: r.cancel_requested, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+  scheduled: r.scheduled,
 });
 
-export async function createOperation(db: Kysely<Database>, op: { tenantId: string | null; type: OperationType; request: Record<string, unknown>; createdBy: string | null }): Promise<OperationRow> {
+/**
+ * Makes an operation, queued. With a `dedupeKey` it is made once: a second call with the same key
+ * answers undefined (a retried schedule tick finds its backup made already).
+ */
+export async function createOperation(
+  db: Kysely<Database>, op: { tenantId: string | null; type: OperationType; request: Record<string, unknown>; createdBy: string | null; dedupeKey?: string; scheduled?: boolean },
+): Promise<OperationRow | undefined> {
   const r = await db.insertInto('operations').values({
     id: timeOrderedId(), tenant_id: op.tenantId, type: op.type, state: 'queued', request: JSON.stringify(op.request), created_by: op.createdBy,
-  }).returning(columns).executeTakeFirstOrThrow();
-  return operationOf(r);
+    dedupe_key: op.dedupeKey ?? null, scheduled: op.scheduled ?? false,
+  }).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning(columns).executeTakeFirst();
+  return r && operationOf(r);
 }
 
 export async function setJobId(db: Kysely<Database>, id: string, jobId: string): Promise<void> {

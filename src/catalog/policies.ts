@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.ts';
 import { parseDuration, validateRules, type RetentionRules } from '../core/retention.ts';
+import { checkTiming, checkTimeZone, cronOf, type Timing } from '../core/schedule.ts';
 import { pgCode } from './ids.ts';
 import type { Database } from './schema.ts';
 
@@ -22,11 +23,12 @@ export interface PolicyInput {
   timeZone?: string;
   retention: Retention;
   options?: Record<string, unknown>;
+  timing?: Timing;
 }
 
 export interface PolicyRow {
   id: string; tenantId: string | null; name: string; description: string; schedule: string | null; timeZone: string;
-  retention: Retention; options: Record<string, unknown>; createdAt: Date;
+  retention: Retention; options: Record<string, unknown>; timing: Timing; createdAt: Date;
 }
 
 /** The rules selectRetention takes, checked: throws bad-input naming what to fix. */
@@ -39,23 +41,19 @@ export function retentionRules(r: Retention): RetentionRules {
 
 function checkPolicy(p: Partial<PolicyInput>): void {
   if (p.retention) retentionRules(p.retention);
-  if (p.timeZone !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: p.timeZone });
-    } catch {
-      throw new CairnError('bad-input', `timeZone ${p.timeZone} is not an IANA time zone (Europe/Paris, UTC, ...)`);
-    }
-  }
-  if (p.schedule && p.schedule.trim().split(/\s+/).length !== 5) {
-    throw new CairnError('bad-input', `schedule "${p.schedule}" is not a cron expression: give five fields, minute hour day-of-month month day-of-week (e.g. "30 2 * * *")`);
-  }
+  if (p.timeZone !== undefined) checkTimeZone(p.timeZone);
+  if (p.schedule) cronOf(p.schedule);
+  if (p.timing) checkTiming(p.timing);
 }
 
-const columns = ['id', 'tenant_id', 'name', 'description', 'schedule', 'time_zone', 'retention', 'options', 'created_at'] as const;
-type Row = { id: string; tenant_id: string | null; name: string; description: string; schedule: string | null; time_zone: string; retention: Record<string, unknown>; options: Record<string, unknown>; created_at: Date };
+const columns = ['id', 'tenant_id', 'name', 'description', 'schedule', 'time_zone', 'retention', 'options', 'timing', 'created_at'] as const;
+type Row = {
+  id: string; tenant_id: string | null; name: string; description: string; schedule: string | null; time_zone: string; retention: Record<string, unknown>;
+  options: Record<string, unknown>; timing: Record<string, unknown>; created_at: Date;
+};
 const policyOf = (r: Row): PolicyRow => ({
   id: r.id, tenantId: r.tenant_id, name: r.name, description: r.description, schedule: r.schedule, timeZone: r.time_zone,
-  retention: r.retention, options: r.options, createdAt: r.created_at,
+  retention: r.retention, options: r.options, timing: r.timing, createdAt: r.created_at,
 });
 
 function named(err: unknown, name: string | undefined): unknown {
@@ -69,7 +67,7 @@ export async function createPolicy(db: Kysely<Database>, tenantId: string | null
   try {
     const r = await db.insertInto('policies').values({
       id: randomUUID(), tenant_id: tenantId, name: p.name, description: p.description ?? '', schedule: p.schedule ?? null, time_zone: p.timeZone ?? 'UTC',
-      retention: JSON.stringify(p.retention), options: JSON.stringify(p.options ?? {}),
+      retention: JSON.stringify(p.retention), options: JSON.stringify(p.options ?? {}), timing: JSON.stringify(p.timing ?? {}),
     }).returning(columns).executeTakeFirstOrThrow();
     return policyOf(r);
   } catch (err) {
@@ -101,6 +99,7 @@ export async function updatePolicy(db: Kysely<Database>, id: string, p: Partial<
       ...(p.timeZone !== undefined ? { time_zone: p.timeZone } : {}),
       ...(p.retention !== undefined ? { retention: JSON.stringify(p.retention) } : {}),
       ...(p.options !== undefined ? { options: JSON.stringify(p.options) } : {}),
+      ...(p.timing !== undefined ? { timing: JSON.stringify(p.timing) } : {}),
     }).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
     return policyOf(r);
   } catch (err) {

@@ -108,8 +108,10 @@ export interface PolicyTable {
   time_zone: ColumnType<string, string | undefined, string>;
   /** keep-last, keep-within, keep-hourly/daily/weekly/monthly/yearly (as the CLI's prune). */
   retention: ColumnType<Record<string, unknown>, string, string>;
-  /** Backup options (a full every N backups, quiesce, ...). */
+  /** Backup options (quiesce, exclude, ...). */
   options: ColumnType<Record<string, unknown>, string, string>;
+  /** Window, jitter, full every N or on given days (core/schedule.ts Timing). */
+  timing: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: Timestamp;
 }
 
@@ -153,6 +155,8 @@ export interface CheckpointTable {
   completed_at: Date | null;
   verified_at: Date | null;
   damaged: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Never expired by retention. */
+  pinned: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export type OperationType = 'backup' | 'restore' | 'delete' | 'verify';
@@ -173,6 +177,10 @@ export interface OperationTable {
   created_by: string | null;
   /** The queue's job that runs it. */
   job_id: string | null;
+  /** Unique: what made it when it must be made once (tick:<job>). */
+  dedupe_key: string | null;
+  /** Started by a schedule, not by someone. */
+  scheduled: ColumnType<boolean, boolean | undefined, boolean>;
   attempts: ColumnType<number, number | undefined, number>;
   cancel_requested: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;

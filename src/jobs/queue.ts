@@ -7,6 +7,8 @@ import { PgBoss, fromPglite, type Job } from 'pg-boss';
 import type { JobsConnection } from '../catalog/catalog.ts';
 
 const QUEUE = 'operations';
+/** One job per tick of a plan's schedule, made by pg-boss's cron once across every node. */
+const TICKS = 'plan-ticks';
 
 export interface QueueSettings {
   /** Seconds without a heartbeat before a job counts as abandoned (pg-boss's minimum is 10). */
@@ -33,7 +35,7 @@ export class JobQueue {
   }
 
   static async start(connection: JobsConnection, settings: QueueSettings = defaultSettings): Promise<JobQueue> {
-    const common = { schema: 'pgboss', superviseIntervalSeconds: settings.superviseSeconds, schedule: false };
+    const common = { schema: 'pgboss', superviseIntervalSeconds: settings.superviseSeconds, schedule: true };
     const boss = connection.kind === 'pglite'
       ? new PgBoss({ ...common, db: fromPglite(connection.pglite), backend: 'pglite' })
       : new PgBoss({ ...common, connectionString: connection.url, max: 4 });
@@ -46,6 +48,8 @@ export class JobQueue {
         // A worker's death is noticed by its heartbeat; this bounds an attempt that hangs alive (pg-boss's longest).
         expireInSeconds: 24 * 3600,
       });
+      // A tick only makes an operation: quick, and retried on its own if a node dies making it.
+      await boss.createQueue(TICKS, { retryLimit: 3, retryDelay: 5, expireInSeconds: 300 });
     } catch (err) {
       await boss.stop({ graceful: false });
       throw err;
@@ -53,9 +57,11 @@ export class JobQueue {
     return new JobQueue(boss, settings);
   }
 
-  /** Queues an operation; returns the job's id. */
-  async enqueue(operationId: string): Promise<string> {
-    const id = await this.#boss.send(QUEUE, { operationId } satisfies OperationJob);
+  /** Queues an operation; returns the job's id. Higher priorities run first (people's before schedules'). */
+  async enqueue(operationId: string, options: { priority?: number; startAfterSeconds?: number } = {}): Promise<string> {
+    const id = await this.#boss.send(QUEUE, { operationId } satisfies OperationJob, {
+      ...(options.priority ? { priority: options.priority } : {}), ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+    });
     if (!id) throw new Error(`the queue refused the job of operation ${operationId}`);
     return id;
   }
@@ -71,6 +77,26 @@ export class JobQueue {
       for (const job of jobs) {
         await handler(job.data.operationId, { retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
       }
+    });
+  }
+
+  /** Makes or changes the schedule of a plan's ticks (cron in a time zone). */
+  async schedulePlan(planId: string, cron: string, timeZone: string): Promise<void> {
+    await this.#boss.schedule(TICKS, cron, { planId }, { tz: timeZone, key: planId });
+  }
+
+  async unschedulePlan(planId: string): Promise<void> {
+    await this.#boss.unschedule(TICKS, planId);
+  }
+
+  async scheduledPlans(): Promise<{ planId: string; cron: string; timeZone: string }[]> {
+    return (await this.#boss.getSchedules(TICKS)).map((s) => ({ planId: s.key, cron: s.cron, timeZone: s.timezone }));
+  }
+
+  /** Runs each tick as it comes: `handler` gets the plan and the tick's job id (the same on a retry). */
+  async workTicks(handler: (planId: string, tickId: string) => Promise<void>): Promise<void> {
+    await this.#boss.work<{ planId: string }>(TICKS, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data.planId, job.id);
     });
   }
 

@@ -6,8 +6,14 @@
 import type { Kysely } from 'kysely';
 import { bankSecret } from '../catalog/banks.ts';
 import {
-  attributionTags, beginCheckpoint, completeCheckpoint, findCheckpoint, latestCheckpoint, recordVerification, removeCheckpoint, setCheckpointStatus, tagValue, type CheckpointRow,
+  attributionTags, beginCheckpoint, chainLength, completeCheckpoint, findCheckpoint, latestCheckpoint, listCheckpoints, recordVerification, removeCheckpoint, setCheckpointStatus, tagValue,
+  type CheckpointRow,
 } from '../catalog/checkpoints.ts';
+import { findPlan } from '../catalog/plans.ts';
+import { findPolicy, retentionRules, type PolicyRow } from '../catalog/policies.ts';
+import { selectRetention } from '../core/retention.ts';
+import { localTime } from '../core/schedule.ts';
+import type { NewOperation } from './operations-service.ts';
 import { appendLog, finishOperation, startAttempt, type OperationRow } from '../catalog/operations.ts';
 import { findHost, findResource, type HostRow } from '../catalog/resources.ts';
 import type { Database } from '../catalog/schema.ts';
@@ -30,6 +36,8 @@ export interface RunnerDeps {
   protection: Protection;
   /** Removes a partial new volume an interrupted restore left, before the next attempt writes it again. */
   removePartial(path: string): Promise<void>;
+  /** Queues an operation (the deletes of expired checkpoints), once per dedupe key. */
+  submitOnce(op: NewOperation): Promise<OperationRow | undefined>;
 }
 
 /** Errors worth another attempt: the bank's storage or the source failing for a while, not a wrong request. */
@@ -57,6 +65,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
   async function backup(op: OperationRow, sink: ProgressSink): Promise<Record<string, unknown>> {
     const req = op.request as unknown as BackupRequest;
     const bank = await bankAccess(req.bankId);
+    const plan = req.planId ? await planPolicy(req.planId) : undefined;
     const done: { resourceId: string; checkpointId: string }[] = [];
     const failed: { resourceId: string; error: string }[] = [];
     let inBank: Awaited<ReturnType<Protection['checkpoints']>> | undefined;
@@ -82,7 +91,10 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
             continue;
           }
         }
-        const parent = req.full ? undefined : await latestCheckpoint(db, resourceId, bank.id);
+        const latest = req.full ? undefined : await latestCheckpoint(db, resourceId, bank.id);
+        const fullBecause = latest && plan ? await fullByPolicy(latest, plan.policy) : undefined;
+        if (fullBecause) await log(op.id, 'info', `${res.name}: full backup, as the policy asks ${fullBecause}`);
+        const parent = fullBecause ? undefined : latest;
         await log(op.id, 'info', `${res.name}: ${parent ? `incremental backup on ${parent.bankRef}` : 'full backup'} into bank ${bank.location}`);
         const facts = await deps.protection.backup(bank, res.ref, {
           name: res.name, parentRef: parent?.bankRef ?? null, options: req.options, onProgress: sink.listener,
@@ -103,8 +115,42 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
         failed.push({ resourceId, error: why });
       }
     }
+    // Retention runs after backups that succeeded, so the last good checkpoint stays while newer ones fail.
+    if (plan) for (const d of done) await expire(op, d.resourceId, bank.id, plan.policy);
     if (failed.length) throw new Error(`${failed.length} of ${req.resourceIds.length} resources failed: ${failed.map((f) => f.error).join('; ')}`);
     return { checkpoints: done };
+  }
+
+  async function planPolicy(planId: string): Promise<{ policy: PolicyRow } | undefined> {
+    const plan = await findPlan(db, planId);
+    const policy = plan && await findPolicy(db, plan.policyId);
+    return policy ? { policy } : undefined;
+  }
+
+  /** Why the policy wants a full backup where `latest` could be the parent (or undefined). */
+  async function fullByPolicy(latest: CheckpointRow, policy: PolicyRow): Promise<string | undefined> {
+    const { fullEvery, fullOn } = policy.timing;
+    if (fullOn?.length && latest.completedAt) {
+      const today = localTime(new Date(), policy.timeZone);
+      if (fullOn.includes(today.weekday) && localTime(latest.completedAt, policy.timeZone).date !== today.date) return `on ${today.weekday}`;
+    }
+    if (fullEvery && latest.bankRef && (await chainLength(db, latest.bankId, latest.bankRef, fullEvery)) >= fullEvery) return `every ${fullEvery} backups`;
+    return undefined;
+  }
+
+  /** Deletes, by operations of their own, the resource's checkpoints the policy's retention no longer keeps. */
+  async function expire(op: OperationRow, resourceId: string, bankId: string, policy: PolicyRow): Promise<void> {
+    const held = await listCheckpoints(db, { resourceId, bankId, status: 'available', limit: 100_000 });
+    const candidates = held.map((c) => ({ id: c.id, createdAt: (c.completedAt ?? c.createdAt).getTime(), pinned: c.pinned }));
+    const { remove } = selectRetention(candidates, retentionRules(policy.retention), { timeZone: policy.timeZone });
+    for (const id of remove) {
+      const cp = held.find((c) => c.id === id)!;
+      const made = await deps.submitOnce({
+        tenantId: cp.tenantId, type: 'delete', createdBy: null, scheduled: true, dedupeKey: `expire:${id}:${op.id}`,
+        request: { checkpointId: id, reason: `expired by the retention of policy ${policy.name}` },
+      });
+      if (made) await log(op.id, 'info', `checkpoint ${cp.bankRef} (${cp.name}) expired by the retention of policy ${policy.name}: deleted by operation ${made.id}`);
+    }
   }
 
   async function restore(op: OperationRow, sink: ProgressSink): Promise<Record<string, unknown>> {

@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { findCheckpoint, listCheckpoints, type CheckpointRow } from '../../catalog/checkpoints.ts';
+import { findCheckpoint, listCheckpoints, setPinned, type CheckpointRow } from '../../catalog/checkpoints.ts';
 import { findPlan } from '../../catalog/plans.ts';
 import { checkBackupQuota } from '../../catalog/quotas.ts';
 import { findHost, findResource, type HostRow } from '../../catalog/resources.ts';
@@ -30,6 +30,7 @@ const Checkpoint = z.object({
   resourceId: z.string().nullable(), planId: z.string().nullable(), operationId: z.string().nullable(), name: z.string(), type: z.string(), parentRef: z.string().nullable(),
   status: Status, sourceBytes: z.number().nullable(), writtenBytes: z.number().nullable(), storedBytes: z.number().nullable(), error: z.string().nullable(),
   createdAt: z.iso.datetime(), completedAt: z.iso.datetime().nullable(), verifiedAt: z.iso.datetime().nullable(), damaged: z.boolean(),
+  pinned: z.boolean().describe('never expired by retention'),
 });
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const view = (c: CheckpointRow) => ({ ...c, createdAt: c.createdAt.toISOString(), completedAt: iso(c.completedAt), verifiedAt: iso(c.verifiedAt) });
@@ -112,6 +113,14 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
 
     const Id = z.object({ id: z.string() });
     app.get('/checkpoints/:id', { schema: { summary: 'One checkpoint', params: Id, response: { 200: Checkpoint } } }, async (request) => view(await checkpointFor(request, request.params.id, 'viewer')));
+
+    app.patch('/checkpoints/:id', {
+      schema: { summary: 'Pin a checkpoint (retention never expires it) or unpin it', params: Id, body: z.object({ pinned: z.boolean() }), response: { 200: Checkpoint } },
+    }, async (request) => {
+      const c = await checkpointFor(request, request.params.id, 'member');
+      await setPinned(db, c.id, request.body.pinned);
+      return view((await findCheckpoint(db, c.id))!);
+    });
 
     app.delete('/checkpoints/:id', {
       schema: { summary: 'Delete a checkpoint from its bank (an operation)', params: Id, response: { 202: Operation } },

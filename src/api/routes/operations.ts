@@ -13,6 +13,7 @@ export const Operation = z.object({
   id: z.string(), tenantId: z.string().nullable(), type: Type, state: State, request: z.record(z.string(), z.unknown()),
   progress: z.record(z.string(), z.unknown()).nullable().describe('phase, doneBytes, totalBytes, rate (bytes/s), etaSeconds, step'),
   result: z.record(z.string(), z.unknown()).nullable(), error: z.string().nullable(), attempts: z.number(), cancelRequested: z.boolean(),
+  scheduled: z.boolean().describe('started by a schedule (or by expiry), not by someone'),
   createdAt: z.iso.datetime(), startedAt: z.iso.datetime().nullable(), finishedAt: z.iso.datetime().nullable(),
 });
 const Line = z.object({ at: z.iso.datetime(), level: z.enum(['info', 'warning', 'error']), message: z.string() });

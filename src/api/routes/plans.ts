@@ -7,6 +7,8 @@ import type { Catalog } from '../../catalog/catalog.ts';
 import { listBanks } from '../../catalog/banks.ts';
 import { createPlan, deletePlan, findPlan, listPlans, updatePlan, type PlanRow } from '../../catalog/plans.ts';
 import type { Database, TenantRole } from '../../catalog/schema.ts';
+import type { Operations } from '../../jobs/operations-service.ts';
+import { followSchedules } from '../schedule-sync.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
@@ -31,9 +33,10 @@ export async function defaultBank(db: Kysely<Database>): Promise<string> {
   return bank.id;
 }
 
-export function planRoutes(catalog: Catalog): FastifyPluginAsyncZod {
+export function planRoutes(catalog: Catalog, operations: Operations | undefined): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
+    followSchedules(app, operations);
     async function planFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PlanRow> {
       const p = await findPlan(db, id);
       if (!p) throw new HttpProblem(404, `there is no plan ${id}`);

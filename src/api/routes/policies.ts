@@ -12,21 +12,33 @@ import { principal } from '../auth.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
 import type { TenantRole } from '../../catalog/schema.ts';
+import type { Operations } from '../../jobs/operations-service.ts';
+import { followSchedules } from '../schedule-sync.ts';
+import { nextRuns, WEEKDAYS, cronOf } from '../../core/schedule.ts';
 
 const Count = z.number().int().min(0);
 const Retention = z.object({
   keepLast: Count.optional(), keepHourly: Count.optional(), keepDaily: Count.optional(), keepWeekly: Count.optional(), keepMonthly: Count.optional(), keepYearly: Count.optional(),
   keepWithin: z.string().optional().describe('a duration: 36h, 7d, 2w, 1y6m'),
 }).strict();
+const Clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'a local time HH:MM');
+const Timing = z.object({
+  window: z.object({ start: Clock, end: Clock }).optional().describe('ticks outside this daily window of local times start no backup (it may cross midnight)'),
+  jitterSeconds: z.number().int().min(0).max(86_400).optional().describe('start each scheduled backup up to this many seconds late, at random'),
+  fullEvery: z.number().int().min(1).optional().describe('a full backup when a resource\'s chain holds this many checkpoints'),
+  fullOn: z.array(z.enum(WEEKDAYS)).optional().describe('the first backup of these days is full'),
+}).strict();
 const Fields = z.object({
   name: z.string().trim().min(1).max(100),
   description: z.string().max(1000).optional(),
-  schedule: z.string().max(200).nullable().optional().describe('a cron expression (five fields); null or absent: manual backups only'),
+  schedule: z.string().max(200).nullable().optional()
+    .describe('a cron expression (five fields), or hourly at :MM, daily at HH:MM, weekly on mon,thu at HH:MM, monthly on day D at HH:MM; null or absent: manual backups only'),
   timeZone: z.string().optional().describe('the IANA time zone of the schedule and of retention periods (default UTC)'),
   retention: Retention,
   options: z.record(z.string(), z.unknown()).optional().describe('backup options, as the resource type\'s backupOptionsSchema describes them'),
+  timing: Timing.optional(),
 });
-const Policy = Fields.required({ description: true, timeZone: true, options: true }).extend({
+const Policy = Fields.required({ description: true, timeZone: true, options: true, timing: true }).extend({
   id: z.string(), tenantId: z.string().nullable().describe('null: an offering'), schedule: z.string().nullable(), createdAt: z.iso.datetime(),
 });
 const view = (p: PolicyRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
@@ -43,9 +55,10 @@ function checkOptions(request: FastifyRequest, options: Record<string, unknown> 
   if (reserved.length) throw new HttpProblem(403, `the backup options ${reserved.join(', ')} are set by operators, in an offering; a tenant's policy may set ${[...TENANT_OPTIONS].join(', ')}`);
 }
 
-export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
+export function policyRoutes(catalog: Catalog, operations: Operations | undefined): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
+    followSchedules(app, operations);
     /** The policy, if the caller may see it (and change it with `role`): offerings are everyone's to read, operators' to change. */
     async function policyFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PolicyRow> {
       const p = await findPolicy(db, id);
@@ -91,6 +104,18 @@ export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       const p = await policyFor(request, request.params.id, 'member');
       checkOptions(request, request.body.options);
       return view(await updatePolicy(db, p.id, request.body));
+    });
+
+    app.get('/policies/:id/schedule', {
+      schema: {
+        summary: 'A policy\'s schedule as cron, and its next runs',
+        params: Id, querystring: z.object({ count: z.coerce.number().int().min(1).max(100).default(5) }),
+        response: { 200: z.object({ schedule: z.string().nullable(), cron: z.string().nullable(), timeZone: z.string(), nextRuns: z.array(z.iso.datetime()) }) },
+      },
+    }, async (request) => {
+      const p = await policyFor(request, request.params.id, 'viewer');
+      if (!p.schedule) return { schedule: null, cron: null, timeZone: p.timeZone, nextRuns: [] };
+      return { schedule: p.schedule, cron: cronOf(p.schedule), timeZone: p.timeZone, nextRuns: nextRuns(p.schedule, p.timeZone, request.query.count).map((d) => d.toISOString()) };
     });
 
     app.delete('/policies/:id', { schema: { summary: 'Delete a policy no plan uses', params: Id, response: { 204: z.null() } } }, async (request, reply) => {
