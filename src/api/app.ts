@@ -60,7 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes(options.catalog), { prefix: '/v1' });
   await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
-  await app.register(bankRoutes(options.catalog, options.masterKey, options.banks), { prefix: '/v1' });
+  await app.register(bankRoutes(options.catalog, options.masterKey, options.banks, options.operations), { prefix: '/v1' });
   await app.register(resourceRoutes(options.catalog, options.plugins), { prefix: '/v1' });
   await app.register(policyRoutes(options.catalog, options.operations), { prefix: '/v1' });
   await app.register(planRoutes(options.catalog, options.operations), { prefix: '/v1' });

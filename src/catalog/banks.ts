@@ -4,9 +4,17 @@ import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.ts';
 import type { Database } from './schema.ts';
 import type { MasterKey } from './secrets.ts';
+import { checkTimeZone, cronOf } from '../core/schedule.ts';
 
 export interface SiteRow { id: string; name: string; createdAt: Date }
-export interface BankRow { id: string; name: string; siteId: string; location: string; bankUuid: string; createdAt: Date }
+/**
+ * A bank's upkeep: garbage collection and verification on schedules (cron or calendar forms, in
+ * `timeZone`). Verification checks every available checkpoint, or with `samplePercent` that share of
+ * them each run, those verified longest ago (or never) first, none verified in the last `reverifyDays`.
+ */
+export interface Maintenance { gcSchedule?: string; verifySchedule?: string; timeZone?: string; samplePercent?: number; reverifyDays?: number }
+
+export interface BankRow { id: string; name: string; siteId: string; location: string; bankUuid: string; createdAt: Date; maintenance: Maintenance }
 
 export async function createSite(db: Kysely<Database>, name: string): Promise<SiteRow> {
   try {
@@ -28,7 +36,7 @@ export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name
     const r = await db.insertInto('banks').values({
       id, name: bank.name, site_id: bank.siteId, location: bank.location, bank_uuid: bank.bankUuid, secret_sealed: key.seal(bank.passphrase, `bank ${id}`),
     }).returning(['created_at']).executeTakeFirstOrThrow();
-    return { id, name: bank.name, siteId: bank.siteId, location: bank.location, bankUuid: bank.bankUuid, createdAt: r.created_at };
+    return { id, name: bank.name, siteId: bank.siteId, location: bank.location, bankUuid: bank.bankUuid, createdAt: r.created_at, maintenance: {} };
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw new CairnError('bad-input', `a bank named ${bank.name} exists already`);
     if ((err as { code?: string }).code === '23503') throw new CairnError('bad-input', `there is no site ${bank.siteId}`);
@@ -37,8 +45,16 @@ export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name
 }
 
 export async function listBanks(db: Kysely<Database>): Promise<BankRow[]> {
-  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at']).orderBy('name').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at }));
+  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at', 'maintenance']).orderBy('name').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at, maintenance: r.maintenance }));
+}
+
+export async function setMaintenance(db: Kysely<Database>, id: string, m: Maintenance): Promise<void> {
+  if (m.gcSchedule) cronOf(m.gcSchedule);
+  if (m.verifySchedule) cronOf(m.verifySchedule);
+  if (m.timeZone) checkTimeZone(m.timeZone);
+  const r = await db.updateTable('banks').set({ maintenance: JSON.stringify(m) }).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw new CairnError('not-found', `there is no bank ${id}`);
 }
 
 /** A bank's passphrase, for the code that opens it (never for a response). */

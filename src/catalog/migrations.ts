@@ -214,6 +214,22 @@ migrations['0007-schedules-retention'] = {
   },
 };
 
+migrations['0008-bank-maintenance'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // When a bank's garbage is collected and its checkpoints verified (catalog/banks.ts Maintenance).
+    await db.schema.alterTable('banks').addColumn('maintenance', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+    await sql`alter table operations drop constraint operations_type_check`.execute(db);
+    await sql`alter table operations add constraint operations_type_check check (type in ('backup', 'restore', 'delete', 'verify', 'gc'))`.execute(db);
+  },
+};
+
+migrations['0009-plan-rpo'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // The most time a plan's resources may go without a good checkpoint; null: from the schedule.
+    await db.schema.alterTable('plans').addColumn('rpo_seconds', 'integer').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

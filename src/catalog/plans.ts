@@ -6,8 +6,8 @@ import { pgCode } from './ids.ts';
 import { checkResourceQuota } from './quotas.ts';
 import type { Database } from './schema.ts';
 
-export interface PlanInput { name: string; policyId: string; bankId: string; resourceIds: string[]; enabled?: boolean }
-export interface PlanRow { id: string; tenantId: string; name: string; policyId: string; bankId: string; enabled: boolean; resourceIds: string[]; createdAt: Date }
+export interface PlanInput { name: string; policyId: string; bankId: string; resourceIds: string[]; enabled?: boolean; rpoSeconds?: number | null }
+export interface PlanRow { id: string; tenantId: string; name: string; policyId: string; bankId: string; enabled: boolean; rpoSeconds: number | null; resourceIds: string[]; createdAt: Date }
 
 /**
  * What a plan may name: a policy of its tenant or an offering, a bank, and resources the tenant owns.
@@ -43,7 +43,7 @@ export async function createPlan(db: Kysely<Database>, tenantId: string, p: Plan
   try {
     await db.transaction().execute(async (tx) => {
       await checkReferences(tx, tenantId, p);
-      await tx.insertInto('plans').values({ id, tenant_id: tenantId, name: p.name, policy_id: p.policyId, bank_id: p.bankId, enabled: p.enabled ?? true }).execute();
+      await tx.insertInto('plans').values({ id, tenant_id: tenantId, name: p.name, policy_id: p.policyId, bank_id: p.bankId, enabled: p.enabled ?? true, rpo_seconds: p.rpoSeconds ?? null }).execute();
       await setResources(tx, id, p.resourceIds);
     });
   } catch (err) {
@@ -60,6 +60,7 @@ export async function updatePlan(db: Kysely<Database>, plan: PlanRow, p: Partial
       const set = {
         ...(p.name !== undefined ? { name: p.name } : {}), ...(p.policyId !== undefined ? { policy_id: p.policyId } : {}),
         ...(p.bankId !== undefined ? { bank_id: p.bankId } : {}), ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+        ...(p.rpoSeconds !== undefined ? { rpo_seconds: p.rpoSeconds } : {}),
       };
       if (Object.keys(set).length) await tx.updateTable('plans').set(set).where('id', '=', plan.id).execute();
       if (p.resourceIds) await setResources(tx, plan.id, p.resourceIds);
@@ -70,13 +71,14 @@ export async function updatePlan(db: Kysely<Database>, plan: PlanRow, p: Partial
   return (await findPlan(db, plan.id))!;
 }
 
-const columns = ['id', 'tenant_id', 'name', 'policy_id', 'bank_id', 'enabled', 'created_at'] as const;
+const columns = ['id', 'tenant_id', 'name', 'policy_id', 'bank_id', 'enabled', 'rpo_seconds', 'created_at'] as const;
 
-async function withResources(db: Kysely<Database>, rows: { id: string; tenant_id: string; name: string; policy_id: string; bank_id: string; enabled: boolean; created_at: Date }[]): Promise<PlanRow[]> {
+type Row = { id: string; tenant_id: string; name: string; policy_id: string; bank_id: string; enabled: boolean; rpo_seconds: number | null; created_at: Date };
+async function withResources(db: Kysely<Database>, rows: Row[]): Promise<PlanRow[]> {
   if (!rows.length) return [];
   const links = await db.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', rows.map((r) => r.id)).orderBy('resource_id').execute();
   return rows.map((r) => ({
-    id: r.id, tenantId: r.tenant_id, name: r.name, policyId: r.policy_id, bankId: r.bank_id, enabled: r.enabled, createdAt: r.created_at,
+    id: r.id, tenantId: r.tenant_id, name: r.name, policyId: r.policy_id, bankId: r.bank_id, enabled: r.enabled, rpoSeconds: r.rpo_seconds, createdAt: r.created_at,
     resourceIds: links.filter((l) => l.plan_id === r.id).map((l) => l.resource_id),
   }));
 }

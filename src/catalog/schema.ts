@@ -61,6 +61,8 @@ export interface BankTable {
   bank_uuid: string;
   /** The bank's passphrase, sealed with the server's master key (secrets.ts); never in plaintext. */
   secret_sealed: string;
+  /** Schedules of its garbage collection and verification (banks.ts Maintenance). */
+  maintenance: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: Timestamp;
 }
 
@@ -123,6 +125,8 @@ export interface PlanTable {
   policy_id: string;
   bank_id: string;
   enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Recovery point objective: null derives it from the policy's schedule. */
+  rpo_seconds: number | null;
   created_at: Timestamp;
 }
 
@@ -159,7 +163,7 @@ export interface CheckpointTable {
   pinned: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
-export type OperationType = 'backup' | 'restore' | 'delete' | 'verify';
+export type OperationType = 'backup' | 'restore' | 'delete' | 'verify' | 'gc';
 export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** A unit of work run by a worker: what was asked, how far it got, and how it ended. */

@@ -59,6 +59,7 @@ export interface RebuildOptions {
 
 export interface ProgramHooks {
   serve?: (opts: ServeOptions) => Promise<void>;
+  work?: (opts: Pick<ServeOptions, 'data'>) => Promise<void>;
   rebuildCatalog?: (opts: RebuildOptions, secret: { passphrase: string } | { keyFile: Uint8Array }) => Promise<void>;
 }
 
@@ -179,6 +180,12 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
     .action(async (o: ServeOptions) => {
       if (!hooks.serve) throw new Error('this build of cairn has no server');
       await hooks.serve(o);
+    });
+  program.command('worker').description('run operations for a cluster of servers on one PostgreSQL catalog (DATABASE_URL), without serving the API')
+    .option('--data <dir>', 'where its master.key is, when CAIRN_MASTER_KEY is not set (default: $CAIRN_DATA, else ./cairn-data)')
+    .action(async (o: Pick<ServeOptions, 'data'>) => {
+      if (!hooks.work) throw new Error('this build of cairn has no worker');
+      await hooks.work(o);
     });
   program.command('catalog').description('the server\'s catalog, reached directly (with the server stopped when it is the embedded one)')
     .command('rebuild').description('attach a bank and import its checkpoints: a lost catalog made anew, or a bank another site wrote')

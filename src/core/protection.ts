@@ -51,4 +51,6 @@ export interface Protection {
   /** Deletes a checkpoint from its bank and what its plugin keeps on the resource for it (a dirty bitmap); gone already is fine. */
   forget(bank: BankAccess, ref: string, resource: ResourceRef | null): Promise<void>;
   verify(bank: BankAccess, refs: string[], onProgress?: ProgressListener): Promise<{ ref: string; damaged: boolean; problems: string[] }[]>;
+  /** Deletes the bank's data no checkpoint needs (safe while backups run); says what it freed. */
+  gc(bank: BankAccess, onProgress?: ProgressListener): Promise<{ deletedPacks: number; deletedBytes: number; deferredPacks: number }>;
 }

@@ -114,3 +114,14 @@ export function checkTiming(t: Timing): void {
   if (t.fullEvery !== undefined && !(Number.isInteger(t.fullEvery) && t.fullEvery >= 1)) throw new CairnError('bad-input', `fullEvery ${t.fullEvery}: give a whole number of backups, 1 or more (1: always full)`);
   for (const d of t.fullOn ?? []) if (!WEEKDAYS.includes(d)) throw new CairnError('bad-input', `fullOn ${d}: give days as sun, mon, tue, wed, thu, fri, sat`);
 }
+
+/**
+ * The recovery point objective a schedule implies when a plan sets none: the longest gap between two
+ * of its next ticks, half again for the backup to run and a tick to be late, plus the jitter.
+ */
+export function defaultRpoSeconds(schedule: string, timeZone: string, timing: Timing, from = new Date()): number {
+  const runs = nextRuns(schedule, timeZone, 10, from).map((d) => d.getTime());
+  let gap = 0;
+  for (let i = 1; i < runs.length; i++) gap = Math.max(gap, runs[i]! - runs[i - 1]!);
+  return Math.ceil((gap * 1.5) / 1000) + (timing.jitterSeconds ?? 0);
+}

@@ -7,8 +7,11 @@ import { PgBoss, fromPglite, type Job } from 'pg-boss';
 import type { JobsConnection } from '../catalog/catalog.ts';
 
 const QUEUE = 'operations';
-/** One job per tick of a plan's schedule, made by pg-boss's cron once across every node. */
-const TICKS = 'plan-ticks';
+/** One job per tick of a schedule (a plan's backups, a bank's upkeep), made by pg-boss's cron once across every node. */
+const TICKS = 'ticks';
+
+/** What a tick is for: a plan's backup, or a bank's garbage collection or verification. */
+export type Tick = { planId: string } | { bankId: string; task: 'gc' | 'verify' };
 
 export interface QueueSettings {
   /** Seconds without a heartbeat before a job counts as abandoned (pg-boss's minimum is 10). */
@@ -80,23 +83,23 @@ export class JobQueue {
     });
   }
 
-  /** Makes or changes the schedule of a plan's ticks (cron in a time zone). */
-  async schedulePlan(planId: string, cron: string, timeZone: string): Promise<void> {
-    await this.#boss.schedule(TICKS, cron, { planId }, { tz: timeZone, key: planId });
+  /** Makes or changes a schedule (cron in a time zone), known by `key`. */
+  async schedule(key: string, cron: string, timeZone: string, tick: Tick): Promise<void> {
+    await this.#boss.schedule(TICKS, cron, tick, { tz: timeZone, key });
   }
 
-  async unschedulePlan(planId: string): Promise<void> {
-    await this.#boss.unschedule(TICKS, planId);
+  async unschedule(key: string): Promise<void> {
+    await this.#boss.unschedule(TICKS, key);
   }
 
-  async scheduledPlans(): Promise<{ planId: string; cron: string; timeZone: string }[]> {
-    return (await this.#boss.getSchedules(TICKS)).map((s) => ({ planId: s.key, cron: s.cron, timeZone: s.timezone }));
+  async schedules(): Promise<{ key: string; cron: string; timeZone: string }[]> {
+    return (await this.#boss.getSchedules(TICKS)).map((s) => ({ key: s.key, cron: s.cron, timeZone: s.timezone }));
   }
 
-  /** Runs each tick as it comes: `handler` gets the plan and the tick's job id (the same on a retry). */
-  async workTicks(handler: (planId: string, tickId: string) => Promise<void>): Promise<void> {
-    await this.#boss.work<{ planId: string }>(TICKS, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
-      for (const job of jobs) await handler(job.data.planId, job.id);
+  /** Runs each tick as it comes: `handler` gets what it is for and the tick's job id (the same on a retry). */
+  async workTicks(handler: (tick: Tick, tickId: string) => Promise<void>): Promise<void> {
+    await this.#boss.work<Tick>(TICKS, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data, job.id);
     });
   }
 

@@ -29,6 +29,7 @@ export interface BackupRequest { resourceIds: string[]; bankId: string; planId: 
 export interface RestoreRequest { checkpointId: string; hostId: string; target: Record<string, unknown>; newPath?: string }
 export interface DeleteRequest { checkpointId: string }
 export interface VerifyRequest { checkpointIds: string[] }
+export interface GcRequest { bankId: string }
 
 export interface RunnerDeps {
   db: Kysely<Database>;
@@ -36,6 +37,8 @@ export interface RunnerDeps {
   protection: Protection;
   /** Removes a partial new volume an interrupted restore left, before the next attempt writes it again. */
   removePartial(path: string): Promise<void>;
+  /** This node, as the log names it (host:pid). */
+  node: string;
   /** Queues an operation (the deletes of expired checkpoints), once per dedupe key. */
   submitOnce(op: NewOperation): Promise<OperationRow | undefined>;
 }
@@ -204,17 +207,26 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
     return { checkpoints: verdicts, damaged: verdicts.filter((v) => v.damaged).length };
   }
 
+  async function gc(op: OperationRow, sink: ProgressSink): Promise<Record<string, unknown>> {
+    const req = op.request as unknown as GcRequest;
+    const r = await deps.protection.gc(await bankAccess(req.bankId), sink.listener);
+    await log(op.id, 'info', `deleted ${r.deletedPacks} pack(s) no checkpoint needs, ${r.deletedBytes} bytes` +
+      `${r.deferredPacks ? `; ${r.deferredPacks} wait for running backups to finish` : ''}`);
+    return { ...r };
+  }
+
   return async (operationId, attempt) => {
     const op = await startAttempt(db, operationId);
     if (!op) return; // ended already (cancelled while queued, or finished by an earlier attempt)
     const sink = new ProgressSink(db, op.id);
-    if (op.attempts > 1) await log(op.id, 'info', `attempt ${op.attempts}`);
+    await log(op.id, 'info', `attempt ${op.attempts} on node ${deps.node}`);
     try {
       await sink.checkCancelled();
       const result = op.type === 'backup' ? await backup(op, sink)
         : op.type === 'restore' ? await restore(op, sink)
           : op.type === 'delete' ? await remove(op)
-            : await verify(op, sink);
+            : op.type === 'gc' ? await gc(op, sink)
+              : await verify(op, sink);
       await finishOperation(db, op.id, 'succeeded', { result });
       if (op.type === 'backup' || op.type === 'delete') await sampleUsage(db);
     } catch (err) {

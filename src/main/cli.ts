@@ -12,6 +12,7 @@ import { exitCodeOf } from '../cli/output.ts';
 import { CairnError } from '../core/errors.ts';
 import { runServer } from './server.ts';
 import { rebuildCatalog } from './catalog-rebuild.ts';
+import { runWorker } from './worker.ts';
 import { defaultSettings, type QueueSettings } from '../jobs/queue.ts';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -71,7 +72,11 @@ try {
     ...(e.CAIRN_WORKERS ? { workers: wholeNumber('CAIRN_WORKERS', e.CAIRN_WORKERS, 0) } : {}),
     ...(e.CAIRN_HEARTBEAT_SECONDS ? { queueSettings: queueSettingsFor(wholeNumber('CAIRN_HEARTBEAT_SECONDS', e.CAIRN_HEARTBEAT_SECONDS, 10)) } : {}),
   };
-  await buildProgram(env, { serve: (opts) => runServer(opts, serverEnv), rebuildCatalog: (opts, secret) => rebuildCatalog(opts, secret, serverEnv) }).parseAsync(process.argv);
+  await buildProgram(env, {
+    serve: (opts) => runServer(opts, serverEnv),
+    work: (opts) => runWorker(opts, serverEnv),
+    rebuildCatalog: (opts, secret) => rebuildCatalog(opts, secret, serverEnv),
+  }).parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;

@@ -1,5 +1,6 @@
 /** The Protection port on the plugins, the mover and the bank format. */
 import { Bank } from '../bank/bank.ts';
+import { collectGarbage } from '../bank/gc.ts';
 import type { CheckpointInfo, Manifest } from '../bank/manifest.ts';
 import { CairnError } from '../core/errors.ts';
 import type { BankAccess, CheckpointFacts, Protection } from '../core/protection.ts';
@@ -98,6 +99,11 @@ export function protection(s3: S3Options): Protection {
       else await volumePlugin.forget(resource.externalId, ref, bankTag(bank)).catch((err: unknown) => {
         if (!(err instanceof CairnError && err.code === 'not-found')) throw err; // the volume itself is gone
       });
+    }),
+
+    gc: (access, onProgress) => withBank(access, false, async (bank) => {
+      const r = await collectGarbage(bank, { ...(onProgress ? { onProgress } : {}) });
+      return { deletedPacks: r.deletedPacks + r.deletedOrphans, deletedBytes: r.deletedBytes, deferredPacks: r.deferredPacks };
     }),
 
     verify: (access, refs, onProgress) => withBank(access, true, async (bank, pool) => {

@@ -3,6 +3,7 @@
  * operator account on first start, and the API, until SIGINT or SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addBank, createSite, listBanks, listSites } from '../catalog/banks.ts';
@@ -65,18 +66,12 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
       if (r.error) env.stdout.write(`warning: cannot read bank ${r.bank} to reconcile the catalog with it: ${r.error}\n`);
       else if (r.imported || r.missing) env.stdout.write(`bank ${r.bank}: imported ${r.imported} checkpoint(s) the catalog lacked, marked ${r.missing} the bank no longer holds as missing\n`);
     }
-    const operations = await Operations.start(catalog, {
-      masterKey, protection: work, concurrency: env.workers ?? 2, removePartial: (path) => rm(path, { force: true, recursive: true }),
-      ...(env.queueSettings ? { settings: env.queueSettings } : {}),
-    });
+    const operations = await startOperations(catalog, masterKey, env, 2);
     const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), operations, version: env.version, logger: { level: 'warn' } });
     try {
       const address = await app.listen({ host, port });
       env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json\n`);
-      await new Promise<void>((done) => {
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
-      });
+      await stopSignal();
     } finally {
       await app.close();
       await operations.stop();
@@ -84,6 +79,22 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
   } finally {
     await catalog.close();
   }
+}
+
+/** This node's workers (`concurrency` unless CAIRN_WORKERS says otherwise), the sweep and the schedules. */
+export function startOperations(catalog: Catalog, masterKey: MasterKey, env: ServerEnvironment, concurrency: number): Promise<Operations> {
+  return Operations.start(catalog, {
+    masterKey, protection: protection(env.s3), concurrency: env.workers ?? concurrency, node: `${hostname()}:${process.pid}`,
+    removePartial: (path) => rm(path, { force: true, recursive: true }),
+    ...(env.queueSettings ? { settings: env.queueSettings } : {}),
+  });
+}
+
+export function stopSignal(): Promise<void> {
+  return new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
 }
 
 /**
@@ -125,6 +136,11 @@ async function ensureLocalBank(catalog: Catalog, key: MasterKey, banks: BankServ
   }
   // The master key opens the bank too: with it alone, the CLI restores, and a lost catalog is rebuilt.
   const { bankUuid } = await banks.attach(location, passphrase, true, key.bytes());
-  await addBank(catalog.db, key, { name: 'local', siteId: site.id, location, bankUuid, passphrase });
+  // Another node of the cluster starting at the same moment may have attached its own first.
+  const added = await addBank(catalog.db, key, { name: 'local', siteId: site.id, location, bankUuid, passphrase }).catch(async (err: unknown) => {
+    if ((await listBanks(catalog.db)).some((b) => b.name === 'local')) return undefined;
+    throw err;
+  });
+  if (!added) return;
   out.write(`created the bank 'local' in ${location}: its passphrase is sealed in the catalog, and the master key ${keyFile} opens it too (keep a copy of that file elsewhere)\n`);
 }

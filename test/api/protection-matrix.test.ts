@@ -58,7 +58,7 @@ test('the access matrix of policies, plans, checkpoints, restores, operations, q
   const cp = await beginCheckpoint(db, { operationId: op.id, resourceId: resource, tenantId: a, bankId: bank.id, planId: plan.id, name: 'vols/v.qcow2', type: 'image' });
   await completeCheckpoint(db, cp.id, { ref: '0123456789abcdef', name: 'vols/v.qcow2', type: 'image', parentRef: null, createdAt: new Date().toISOString(), sourceBytes: 1 << 20, writtenBytes: 1000, storedBytes: 1000, tags: [], warnings: [] });
 
-  const operations = await Operations.start(catalog, { masterKey: key, protection: protection({}), concurrency: 0, removePartial: () => Promise.resolve() });
+  const operations = await Operations.start(catalog, { masterKey: key, protection: protection({}), concurrency: 0, node: 'test', removePartial: () => Promise.resolve() });
   t.after(() => operations.stop());
   const app = await buildApp({ catalog, version: 'test', masterKey: key, banks: bankService({}), plugins: pluginCatalog(), operations });
   t.after(() => app.close());

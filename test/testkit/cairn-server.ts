@@ -1,4 +1,4 @@
-// `cairn server` as a user starts it, in a child process on a free loopback port, stopped when the test ends.
+// `cairn server` (and `cairn worker`) as a user starts it, in a child process (on a free loopback port), stopped when the test ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import { CLI } from './cli.ts';
@@ -13,7 +13,16 @@ export interface RunningServer {
 }
 
 export async function startServer(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'server', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNode(t, ['server', '--listen', '127.0.0.1:0', ...args], env, /listening on (http:\/\/\S+)/);
+}
+
+/** `cairn worker` (a cluster node without the API); its `url` is empty. */
+export async function startWorker(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+  return startNode(t, ['worker', ...args], env, /cairn worker running()/);
+}
+
+async function startNode(t: TestContext, args: string[], env: Record<string, string>, ready: RegExp): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { text += d.toString(); });
@@ -24,16 +33,16 @@ export async function startServer(t: TestContext, args: string[], env: Record<st
   };
   t.after(stop);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cairn server did not start within 60 s:\n${text}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`cairn ${args[0]} did not start within 60 s:\n${text}`)), 60_000);
     const look = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(text);
+      const m = ready.exec(text);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
     };
     child.stdout.on('data', look);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`cairn server exited ${code}:\n${text}`)); });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`cairn ${args[0]} exited ${code}:\n${text}`)); });
   });
   return { url, output: () => text, child, stop };
 }

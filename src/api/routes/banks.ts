@@ -3,18 +3,30 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { BankService } from '../../core/bank-service.ts';
-import { addBank, createSite, listBanks, listSites } from '../../catalog/banks.ts';
+import { addBank, createSite, listBanks, listSites, setMaintenance } from '../../catalog/banks.ts';
+import type { Operations } from '../../jobs/operations-service.ts';
+import { principal } from '../auth.ts';
+import { followSchedules } from '../schedule-sync.ts';
+import { Operation, operationView } from './operations.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import type { MasterKey } from '../../catalog/secrets.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator } from '../scope.ts';
 
 const Site = z.object({ id: z.string(), name: z.string(), createdAt: z.iso.datetime() });
-const BankOut = z.object({ id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime() });
+const Maintenance = z.object({
+  gcSchedule: z.string().max(200).optional().describe('when to delete the data no checkpoint needs (cron or a calendar form, e.g. weekly on sun at 04:00)'),
+  verifySchedule: z.string().max(200).optional().describe('when to verify checkpoints'),
+  timeZone: z.string().optional().describe('of both schedules (default UTC)'),
+  samplePercent: z.number().int().min(1).max(100).optional().describe('verify this share of the checkpoints each time, those verified longest ago first (default: all)'),
+  reverifyDays: z.number().int().min(0).optional().describe('leave out checkpoints verified within this many days'),
+}).strict();
+const BankOut = z.object({ id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime(), maintenance: Maintenance });
 const Name = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name is letters, digits, ".", "_" and "-", starting with a letter or digit');
 
-export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService): FastifyPluginAsyncZod {
+export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService, operations: Operations | undefined): FastifyPluginAsyncZod {
   return (app) => {
+    followSchedules(app, operations);
     app.get('/sites', { schema: { summary: 'Sites (operators)', response: { 200: z.object({ items: z.array(Site) }) } } }, async (request) => {
       requireOperator(request);
       return { items: (await listSites(catalog.db)).map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })) };
@@ -50,6 +62,25 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService)
       const { bankUuid } = await banks.attach(location, passphrase, create);
       const b = await addBank(catalog.db, key, { name, siteId, location, bankUuid, passphrase });
       return reply.code(201).send({ ...b, createdAt: b.createdAt.toISOString() });
+    });
+    const Id = z.object({ id: z.string() });
+    app.patch('/banks/:id', {
+      schema: { summary: 'Set a bank\'s upkeep: garbage collection and verification schedules (operators)', params: Id, body: z.object({ maintenance: Maintenance }), response: { 200: BankOut } },
+    }, async (request) => {
+      requireOperator(request);
+      await setMaintenance(catalog.db, request.params.id, request.body.maintenance);
+      const b = (await listBanks(catalog.db)).find((x) => x.id === request.params.id)!;
+      return { ...b, createdAt: b.createdAt.toISOString() };
+    });
+
+    app.post('/banks/:id/gc', {
+      schema: { summary: 'Delete the bank\'s data no checkpoint needs, now (an operation; operators)', params: Id, response: { 202: Operation } },
+    }, async (request, reply) => {
+      requireOperator(request);
+      if (!(await listBanks(catalog.db)).some((b) => b.id === request.params.id)) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
+      if (!operations) throw new HttpProblem(503, 'this node runs no job queue');
+      const op = await operations.submit({ tenantId: null, type: 'gc', request: { bankId: request.params.id }, createdBy: principal(request).userId });
+      return reply.code(202).send(operationView(op));
     });
     return Promise.resolve();
   };

@@ -18,7 +18,9 @@ export function metricsRoutes(catalog: Catalog): FastifyPluginAsyncZod {
   const checkpoints = g('cairn_checkpoints', 'Checkpoints by status', ['status']);
   const stored = g('cairn_stored_bytes', 'Bytes the checkpoints added to their banks, by status', ['status']);
   const damaged = g('cairn_checkpoints_damaged', 'Checkpoints the last verification found damaged');
+  const unverified = g('cairn_checkpoints_unverified', 'Available checkpoints no verification has read yet');
   const protectedResources = g('cairn_protected_resources', 'Resources in at least one plan');
+  const outOfRpo = g('cairn_plans_out_of_rpo', 'Enabled plans with a resource whose last good checkpoint is older than the plan\'s RPO');
 
   return (app) => {
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
@@ -34,6 +36,8 @@ export function metricsRoutes(catalog: Catalog): FastifyPluginAsyncZod {
         stored.set({ status: c.status }, c.storedBytes);
       }
       damaged.set(f.damaged);
+      unverified.set(f.unverified);
+      outOfRpo.set(f.plansOutOfRpo);
       protectedResources.set(f.protectedResources);
       return reply.type(registry.contentType).send(await registry.metrics());
     });

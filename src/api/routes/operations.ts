@@ -7,7 +7,7 @@ import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireTenantRole, visibleTenants } from '../scope.ts';
 
-const Type = z.enum(['backup', 'restore', 'delete', 'verify']);
+const Type = z.enum(['backup', 'restore', 'delete', 'verify', 'gc']);
 const State = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export const Operation = z.object({
   id: z.string(), tenantId: z.string().nullable(), type: Type, state: State, request: z.record(z.string(), z.unknown()),

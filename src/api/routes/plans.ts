@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { listBanks } from '../../catalog/banks.ts';
 import { createPlan, deletePlan, findPlan, listPlans, updatePlan, type PlanRow } from '../../catalog/plans.ts';
+import { findPolicy } from '../../catalog/policies.ts';
+import { planStatus, type PlanStatus } from '../../catalog/rpo.ts';
 import type { Database, TenantRole } from '../../catalog/schema.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import { followSchedules } from '../schedule-sync.ts';
@@ -19,9 +21,21 @@ const Fields = z.object({
   bankId: z.string().optional().describe('default: the only bank, or the one named local'),
   resourceIds: z.array(z.string()).max(1000),
   enabled: z.boolean().optional(),
+  rpoSeconds: z.number().int().min(60).nullable().optional().describe('recovery point objective; null or absent: from the policy\'s schedule'),
 });
 const Plan = z.object({
-  id: z.string(), tenantId: z.string(), name: z.string(), policyId: z.string(), bankId: z.string(), enabled: z.boolean(), resourceIds: z.array(z.string()), createdAt: z.iso.datetime(),
+  id: z.string(), tenantId: z.string(), name: z.string(), policyId: z.string(), bankId: z.string(), enabled: z.boolean(), rpoSeconds: z.number().nullable(),
+  resourceIds: z.array(z.string()), createdAt: z.iso.datetime(),
+});
+const Status = z.object({
+  rpoSeconds: z.number().nullable().describe('the plan\'s, or what its schedule implies (1.5 times the longest gap between ticks, plus jitter)'),
+  rpoFromSchedule: z.boolean(), outOfRpo: z.boolean(),
+  resources: z.array(z.object({ resourceId: z.string(), lastGoodAt: z.iso.datetime().nullable(), outOfRpo: z.boolean() })),
+  lastFailure: z.object({ operationId: z.string(), at: z.iso.datetime(), error: z.string() }).nullable(),
+});
+const statusView = (s: PlanStatus) => ({
+  ...s, resources: s.resources.map((r) => ({ ...r, lastGoodAt: r.lastGoodAt?.toISOString() ?? null })),
+  lastFailure: s.lastFailure && { ...s.lastFailure, at: s.lastFailure.at.toISOString() },
 });
 const view = (p: PlanRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
 
@@ -54,12 +68,27 @@ export function planRoutes(catalog: Catalog, operations: Operations | undefined)
     });
 
     app.get('/plans', {
-      schema: { summary: 'The plans you may see', querystring: pageQuery, response: { 200: pageSchema(Plan) } },
+      schema: {
+        summary: 'The plans you may see; outOfRpo=true: only those whose resources lack a recent enough checkpoint',
+        querystring: pageQuery.extend({ outOfRpo: z.enum(['true', 'false']).optional() }), response: { 200: pageSchema(Plan) },
+      },
     }, async (request) => {
-      const { limit, after } = request.query;
+      const { limit, after, outOfRpo } = request.query;
       const tenants = visibleTenants(request);
-      return pageOf(await listPlans(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}) }), limit, view);
+      const page = pageOf(await listPlans(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}) }), limit, (p) => p);
+      if (outOfRpo === undefined) return { ...page, items: page.items.map(view) };
+      const kept = [];
+      for (const p of page.items) if ((await statusOf(p)).outOfRpo === (outOfRpo === 'true')) kept.push(view(p));
+      return { ...page, items: kept };
     });
+
+    async function statusOf(plan: PlanRow): Promise<PlanStatus> {
+      return planStatus(db, plan, (await findPolicy(db, plan.policyId))!);
+    }
+
+    app.get('/plans/:id/status', {
+      schema: { summary: 'Whether the plan keeps its RPO: each resource\'s last good checkpoint, and the last failure', params: z.object({ id: z.string() }), response: { 200: Status } },
+    }, async (request) => statusView(await statusOf(await planFor(request, request.params.id, 'viewer'))));
 
     const Id = z.object({ id: z.string() });
     app.get('/plans/:id', { schema: { summary: 'One plan', params: Id, response: { 200: Plan } } }, async (request) => view(await planFor(request, request.params.id, 'viewer')));
