@@ -16,6 +16,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { planRoutes } from './routes/plans.ts';
 import { quotaUsageRoutes } from './routes/quotas-usage.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
@@ -67,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(checkpointRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
   await app.register(operationRoutes(options.catalog), { prefix: '/v1' });
   await app.register(quotaUsageRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(webhookRoutes(options.catalog, options.masterKey), { prefix: '/v1' });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

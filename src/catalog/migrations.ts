@@ -230,6 +230,21 @@ migrations['0009-plan-rpo'] = {
   },
 };
 
+migrations['0010-webhooks'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createTable('webhooks')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.references('tenants.id').onDelete('cascade'))
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('events', 'jsonb', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .execute();
+    // When a plan's falling out of its RPO was last told, so that it is told once per lapse.
+    await db.schema.alterTable('plans').addColumn('rpo_alerted_at', 'timestamptz').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

@@ -127,6 +127,8 @@ export interface PlanTable {
   enabled: ColumnType<boolean, boolean | undefined, boolean>;
   /** Recovery point objective: null derives it from the policy's schedule. */
   rpo_seconds: number | null;
+  /** When webhooks were last told the plan is out of its RPO (cleared once it is back). */
+  rpo_alerted_at: Date | null;
   created_at: Timestamp;
 }
 
@@ -217,6 +219,19 @@ export interface UsageTable {
   stored_bytes: number;
 }
 
+export type WebhookEvent = 'operation.failed' | 'plan.out_of_rpo' | 'checkpoint.damaged';
+
+/** Where events are posted, signed with HMAC-SHA256 under the webhook's secret (sealed with the master key). */
+export interface WebhookTable {
+  id: string;
+  /** null: an operator's, told of every tenant's events. */
+  tenant_id: string | null;
+  url: string;
+  events: ColumnType<WebhookEvent[], string, string>;
+  secret_sealed: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -234,5 +249,6 @@ export interface Database {
   operation_log: OperationLogTable;
   quotas: QuotaTable;
   usage_records: UsageTable;
+  webhooks: WebhookTable;
 }
 

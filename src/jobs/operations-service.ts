@@ -11,8 +11,9 @@ import { sampleUsage } from '../catalog/usage.ts';
 import { operationRunner, type RunnerDeps } from './runner.ts';
 import { JobQueue, defaultSettings, type QueueSettings } from './queue.ts';
 import { syncSchedules, tickHandler } from './scheduler.ts';
+import { checkRpo, deliverer, notifier, type Notify } from './notifier.ts';
 
-export interface OperationsOptions extends Omit<RunnerDeps, 'db' | 'submitOnce'> {
+export interface OperationsOptions extends Omit<RunnerDeps, 'db' | 'submitOnce' | 'notify'> {
   settings?: QueueSettings;
   /** Operations this process runs at once; 0: this node only queues (an API-only node). */
   concurrency: number;
@@ -33,11 +34,13 @@ const PEOPLE_FIRST = 10;
 export class Operations {
   readonly #db: Kysely<Database>;
   readonly #queue: JobQueue;
+  readonly #notify: Notify;
   #sweeper: NodeJS.Timeout | undefined;
 
-  private constructor(db: Kysely<Database>, queue: JobQueue) {
+  private constructor(db: Kysely<Database>, queue: JobQueue, notify: Notify) {
     this.#db = db;
     this.#queue = queue;
+    this.#notify = notify;
   }
 
   static async start(catalog: Catalog, options: OperationsOptions): Promise<Operations> {
@@ -53,12 +56,14 @@ export class Operations {
   }
 
   static async #started(catalog: Catalog, queue: JobQueue, settings: QueueSettings, options: OperationsOptions): Promise<Operations> {
-    const ops = new Operations(catalog.db, queue);
+    const notify = notifier(catalog.db, options.masterKey, queue);
+    const ops = new Operations(catalog.db, queue, notify);
     await ops.sweep();
+    await queue.workWebhooks(deliverer(catalog.db, options.masterKey));
     await queue.workTicks(tickHandler(catalog.db, (op) => ops.submitOnce(op)));
     ops.#sweeper = setInterval(() => void ops.sweep().catch(() => undefined), settings.superviseSeconds * 1000);
     ops.#sweeper.unref();
-    if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({ ...options, db: catalog.db, submitOnce: (op) => ops.submitOnce(op) }));
+    if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({ ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op) }));
     return ops;
   }
 
@@ -96,6 +101,7 @@ export class Operations {
       }
     }
     await sampleUsage(this.#db);
+    await checkRpo(this.#db, this.#notify);
   }
 
   async stop(): Promise<void> {

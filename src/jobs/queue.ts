@@ -9,6 +9,10 @@ import type { JobsConnection } from '../catalog/catalog.ts';
 const QUEUE = 'operations';
 /** One job per tick of a schedule (a plan's backups, a bank's upkeep), made by pg-boss's cron once across every node. */
 const TICKS = 'ticks';
+/** One job per webhook delivery, retried with backoff until the receiver answers 2xx. */
+const WEBHOOKS = 'webhooks';
+
+export interface Delivery { webhookId: string; event: string; body: string }
 
 /** What a tick is for: a plan's backup, or a bank's garbage collection or verification. */
 export type Tick = { planId: string } | { bankId: string; task: 'gc' | 'verify' };
@@ -21,9 +25,11 @@ export interface QueueSettings {
   /** Attempts after the first, for transient failures and interrupted workers. */
   retryLimit: number;
   retryDelaySeconds: number;
+  /** Attempts after the first to deliver a webhook (2 s, 4 s, 8 s, ... apart). */
+  webhookRetries: number;
 }
 
-export const defaultSettings: QueueSettings = { heartbeatSeconds: 30, superviseSeconds: 30, retryLimit: 3, retryDelaySeconds: 10 };
+export const defaultSettings: QueueSettings = { heartbeatSeconds: 30, superviseSeconds: 30, retryLimit: 3, retryDelaySeconds: 10, webhookRetries: 8 };
 
 export interface OperationJob { operationId: string }
 export type JobHandler = (operationId: string, attempt: { retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
@@ -53,6 +59,7 @@ export class JobQueue {
       });
       // A tick only makes an operation: quick, and retried on its own if a node dies making it.
       await boss.createQueue(TICKS, { retryLimit: 3, retryDelay: 5, expireInSeconds: 300 });
+      await boss.createQueue(WEBHOOKS, { retryLimit: settings.webhookRetries, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
     } catch (err) {
       await boss.stop({ graceful: false });
       throw err;
@@ -99,6 +106,17 @@ export class JobQueue {
   /** Runs each tick as it comes: `handler` gets what it is for and the tick's job id (the same on a retry). */
   async workTicks(handler: (tick: Tick, tickId: string) => Promise<void>): Promise<void> {
     await this.#boss.work<Tick>(TICKS, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data, job.id);
+    });
+  }
+
+  async sendWebhook(d: Delivery): Promise<void> {
+    await this.#boss.send(WEBHOOKS, d);
+  }
+
+  /** Delivers each webhook job; a handler that throws has the delivery retried. */
+  async workWebhooks(handler: (d: Delivery, deliveryId: string) => Promise<void>): Promise<void> {
+    await this.#boss.work<Delivery>(WEBHOOKS, { batchSize: 1, pollingIntervalSeconds: 1, localConcurrency: 2 }, async (jobs) => {
       for (const job of jobs) await handler(job.data, job.id);
     });
   }

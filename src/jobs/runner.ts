@@ -14,6 +14,7 @@ import { findPolicy, retentionRules, type PolicyRow } from '../catalog/policies.
 import { selectRetention } from '../core/retention.ts';
 import { localTime } from '../core/schedule.ts';
 import type { NewOperation } from './operations-service.ts';
+import type { Notify } from './notifier.ts';
 import { appendLog, finishOperation, startAttempt, type OperationRow } from '../catalog/operations.ts';
 import { findHost, findResource, type HostRow } from '../catalog/resources.ts';
 import type { Database } from '../catalog/schema.ts';
@@ -37,6 +38,8 @@ export interface RunnerDeps {
   protection: Protection;
   /** Removes a partial new volume an interrupted restore left, before the next attempt writes it again. */
   removePartial(path: string): Promise<void>;
+  /** Tells webhooks of failures and damage. */
+  notify: Notify;
   /** This node, as the log names it (host:pid). */
   node: string;
   /** Queues an operation (the deletes of expired checkpoints), once per dedupe key. */
@@ -201,6 +204,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
         const cp = cps.find((c) => c.bankRef === v.ref)!;
         await recordVerification(db, bankId, v.ref, v.damaged);
         await log(op.id, v.damaged ? 'error' : 'info', `checkpoint ${v.ref} (${cp.name}): ${v.damaged ? `damaged: ${v.problems.join('; ')}` : 'intact'}`);
+        if (v.damaged) await deps.notify(cp.tenantId, 'checkpoint.damaged', { checkpoint: { id: cp.id, bankRef: cp.bankRef, name: cp.name, resourceId: cp.resourceId }, problems: v.problems });
         verdicts.push({ checkpointId: cp.id, damaged: v.damaged, problems: v.problems });
       }
     }
@@ -242,6 +246,8 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
       }
       await log(op.id, 'error', why);
       await finishOperation(db, op.id, 'failed', { error: why });
+      await deps.notify(op.tenantId, 'operation.failed', { operation: { id: op.id, type: op.type, scheduled: op.scheduled, request: op.request, error: why } })
+        .catch(() => undefined); // the failure is recorded; telling of it is best effort
     }
   };
 }

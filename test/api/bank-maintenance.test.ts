@@ -9,6 +9,7 @@ import { startServer } from '../testkit/cairn-server.ts';
 import { signIn, type Api } from '../testkit/api-client.ts';
 import { qemu, qemuWrite } from '../testkit/qemu.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
+import { webhookReceiver } from '../testkit/webhook-receiver.ts';
 
 const ADMIN_PASSWORD = 'operator passphrase for upkeep';
 
@@ -49,6 +50,8 @@ test('scheduled verification of a sample and garbage collection; damage found an
     assert.equal(done.state, 'succeeded', JSON.stringify(done));
   }
   const bank = (await admin.get<{ items: { id: string }[] }>('/v1/banks')).body.items[0]!.id;
+  const receiver = await webhookReceiver(t);
+  await admin.send('POST', '/v1/webhooks', { url: receiver.url, events: ['checkpoint.damaged'] });
   assert.match(await (await fetch(`${server.url}/metrics`)).text(), /^cairn_checkpoints_unverified 3$/m);
 
   const bad = await admin.send<{ detail: string }>('PATCH', `/v1/banks/${bank}`, { maintenance: { verifySchedule: 'every day' } });
@@ -88,6 +91,9 @@ test('scheduled verification of a sample and garbage collection; damage found an
   assert.ok(all.log.some((l) => l.level === 'error' && /damaged/.test(l.message)));
   assert.ok((await admin.get<{ items: Cp[] }>(`/v1/checkpoints?resourceId=${resource}`)).body.items.every((c) => c.damaged));
   assert.match(await (await fetch(`${server.url}/metrics`)).text(), /^cairn_checkpoints_damaged 2$/m);
+  const deadline = Date.now() + 30_000;
+  while (receiver.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(receiver.received.map((r) => (JSON.parse(r.body) as { checkpoint: { id: string } }).checkpoint.id).sort(), [...left].sort(), 'a webhook told of each damaged checkpoint');
 
   // With damage, garbage collection deletes nothing and says why.
   const refused = await admin.finished((await admin.send<{ id: string }>('POST', `/v1/banks/${bank}/gc`)).body.id);

@@ -101,6 +101,10 @@ test('the access matrix of policies, plans, checkpoints, restores, operations, q
     ['GET', `/v1/tenants/${a}/quota`, undefined, own],
     ['PUT', `/v1/tenants/${a}/quota`, () => ({ maxResources: null, maxCheckpoints: null, maxStoredBytes: null }), ops],
     ['GET', `/v1/usage?tenantId=${a}`, undefined, own],
+    ['POST', '/v1/webhooks', () => ({ tenantId: a, url: 'https://hooks.example/cairn', events: ['operation.failed'] }), [201, 201, 403, 403, 404]],
+    ['GET', '/v1/webhooks', undefined, [200, 200, 200, 200, 200]],
+    ['GET', `/v1/plans/${plan.id}/status`, undefined, own],
+    ['PATCH', `/v1/banks/${bank.id}`, () => ({ maintenance: {} }), ops],
   ];
   const wrong: string[] = [];
   for (const [method, where, body, expected] of rows) {
@@ -118,7 +122,9 @@ test('the access matrix of policies, plans, checkpoints, restores, operations, q
 
   // Lists: tenant b's admin sees none of tenant a's objects, only the offering among the policies.
   const list = async (as: Role, url: string): Promise<{ id: string }[]> => (JSON.parse((await ask(as, 'GET', url)).body) as { items: { id: string }[] }).items;
-  for (const url of ['/v1/plans', '/v1/checkpoints', '/v1/operations', '/v1/resources', '/v1/usage']) assert.deepEqual(await list('bAdmin', url), [], url);
+  for (const url of ['/v1/plans', '/v1/checkpoints', '/v1/operations', '/v1/resources', '/v1/usage', '/v1/webhooks']) assert.deepEqual(await list('bAdmin', url), [], url);
+  const plain = await ask('aAdmin', 'POST', '/v1/webhooks', { tenantId: a, url: 'http://10.0.0.1/hook', events: ['operation.failed'] });
+  assert.equal(plain.status, 400, 'a tenant\'s webhook is https');
   assert.deepEqual((await list('bAdmin', '/v1/policies')).map((p) => p.id), [offering.id]);
   assert.ok((await list('aViewer', '/v1/checkpoints')).some((c) => c.id === cp.id));
   assert.ok((await list('operator', '/v1/operations')).length > 1);
