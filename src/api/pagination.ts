@@ -10,6 +10,9 @@ export function pageOf<T extends { id: string }, Out>(rows: T[], limit: number, 
   return { items: rows.map(view), next: rows.length === limit ? rows.at(-1)!.id : null };
 }
 
+/** A nullable timestamp as the API writes it. */
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().nullable().describe('pass as `after` for the next page; null on the last one') });
 }

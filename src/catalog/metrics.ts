@@ -1,9 +1,7 @@
 /** Service-wide figures for monitoring, read from the catalog so that every node reports the same. */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { listPlans } from './plans.ts';
-import { findPolicy } from './policies.ts';
-import { planStatus } from './rpo.ts';
+import { enabledPlanStatuses } from './rpo.ts';
 
 export interface ServiceFigures {
   operations: { type: string; state: string; count: number }[];
@@ -26,11 +24,7 @@ export async function serviceFigures(db: Kysely<Database>): Promise<ServiceFigur
     .select(['status', sql<number>`count(*)::int`.as('count'), sql<number>`coalesce(sum(written_bytes), 0)::bigint`.as('storedBytes')]).groupBy('status').execute();
   const damaged = await db.selectFrom('checkpoints').select(sql<number>`count(*)::int`.as('n')).where('damaged', '=', true).executeTakeFirstOrThrow();
   const unverified = await db.selectFrom('checkpoints').select(sql<number>`count(*)::int`.as('n')).where('status', '=', 'available').where('verified_at', 'is', null).executeTakeFirstOrThrow();
-  let plansOutOfRpo = 0;
-  for (const plan of await listPlans(db, { limit: 1_000_000 })) {
-    const policy = plan.enabled ? await findPolicy(db, plan.policyId) : undefined;
-    if (policy && (await planStatus(db, plan, policy)).outOfRpo) plansOutOfRpo++;
-  }
+  const plansOutOfRpo = (await enabledPlanStatuses(db)).filter((p) => p.status.outOfRpo).length;
   const resources = await db.selectFrom('plan_resources').select(sql<number>`count(distinct resource_id)::int`.as('n')).executeTakeFirstOrThrow();
   return {
     operations, durations: durations.map((d) => ({ ...d, seconds: Number(d.seconds) })), checkpoints: checkpoints.map((c) => ({ ...c, storedBytes: Number(c.storedBytes) })),

@@ -4,8 +4,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { defaultRpoSeconds } from '../core/schedule.ts';
-import type { PlanRow } from './plans.ts';
-import type { PolicyRow } from './policies.ts';
+import { listPlans, type PlanRow } from './plans.ts';
+import { listPolicies, type PolicyRow } from './policies.ts';
 import type { Database } from './schema.ts';
 
 export interface PlanStatus {
@@ -36,4 +36,15 @@ export async function planStatus(db: Kysely<Database>, plan: PlanRow, policy: Po
     rpoSeconds, rpoFromSchedule: plan.rpoSeconds === null && derived !== null, outOfRpo: resources.some((r) => r.outOfRpo), resources,
     lastFailure: failure?.finished_at ? { operationId: failure.id, at: failure.finished_at, error: failure.error ?? '' } : null,
   };
+}
+
+/** Every enabled plan with its status, each policy read once (metrics and the RPO alerts walk them all). */
+export async function enabledPlanStatuses(db: Kysely<Database>, now = new Date()): Promise<{ plan: PlanRow; status: PlanStatus }[]> {
+  const policies = new Map((await listPolicies(db, { limit: 1_000_000 })).map((p) => [p.id, p]));
+  const out: { plan: PlanRow; status: PlanStatus }[] = [];
+  for (const plan of await listPlans(db, { limit: 1_000_000 })) {
+    const policy = plan.enabled ? policies.get(plan.policyId) : undefined;
+    if (policy) out.push({ plan, status: await planStatus(db, plan, policy, now) });
+  }
+  return out;
 }

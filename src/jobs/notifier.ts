@@ -7,9 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { listPlans } from '../catalog/plans.ts';
-import { findPolicy } from '../catalog/policies.ts';
-import { planStatus } from '../catalog/rpo.ts';
+import { enabledPlanStatuses } from '../catalog/rpo.ts';
 import type { Database, WebhookEvent } from '../catalog/schema.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
 import { webhooksFor } from '../catalog/webhooks.ts';
@@ -46,10 +44,7 @@ export function deliverer(db: Kysely<Database>, key: MasterKey) {
 
 /** Tells of plans that fell out of their RPO, once per lapse (the claim is one update, safe on every node). */
 export async function checkRpo(db: Kysely<Database>, notify: Notify): Promise<void> {
-  for (const plan of await listPlans(db, { limit: 1_000_000 })) {
-    const policy = plan.enabled ? await findPolicy(db, plan.policyId) : undefined;
-    if (!policy) continue;
-    const status = await planStatus(db, plan, policy);
+  for (const { plan, status } of await enabledPlanStatuses(db)) {
     if (!status.outOfRpo) {
       await db.updateTable('plans').set({ rpo_alerted_at: null }).where('id', '=', plan.id).where('rpo_alerted_at', 'is not', null).execute();
       continue;

@@ -71,7 +71,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
   async function backup(op: OperationRow, sink: ProgressSink): Promise<Record<string, unknown>> {
     const req = op.request as unknown as BackupRequest;
     const bank = await bankAccess(req.bankId);
-    const plan = req.planId ? await planPolicy(req.planId) : undefined;
+    const policy = req.planId ? await policyOfPlan(req.planId) : undefined;
     const done: { resourceId: string; checkpointId: string }[] = [];
     const failed: { resourceId: string; error: string }[] = [];
     let inBank: Awaited<ReturnType<Protection['checkpoints']>> | undefined;
@@ -98,7 +98,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
           }
         }
         const latest = req.full ? undefined : await latestCheckpoint(db, resourceId, bank.id);
-        const fullBecause = latest && plan ? await fullByPolicy(latest, plan.policy) : undefined;
+        const fullBecause = latest && policy ? await fullByPolicy(latest, policy) : undefined;
         if (fullBecause) await log(op.id, 'info', `${res.name}: full backup, as the policy asks ${fullBecause}`);
         const parent = fullBecause ? undefined : latest;
         await log(op.id, 'info', `${res.name}: ${parent ? `incremental backup on ${parent.bankRef}` : 'full backup'} into bank ${bank.location}`);
@@ -122,15 +122,14 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
       }
     }
     // Retention runs after backups that succeeded, so the last good checkpoint stays while newer ones fail.
-    if (plan) for (const d of done) await expire(op, d.resourceId, bank.id, plan.policy);
+    if (policy) for (const d of done) await expire(op, d.resourceId, bank.id, policy);
     if (failed.length) throw new Error(`${failed.length} of ${req.resourceIds.length} resources failed: ${failed.map((f) => f.error).join('; ')}`);
     return { checkpoints: done };
   }
 
-  async function planPolicy(planId: string): Promise<{ policy: PolicyRow } | undefined> {
+  async function policyOfPlan(planId: string): Promise<PolicyRow | undefined> {
     const plan = await findPlan(db, planId);
-    const policy = plan && await findPolicy(db, plan.policyId);
-    return policy ? { policy } : undefined;
+    return plan && findPolicy(db, plan.policyId);
   }
 
   /** Why the policy wants a full backup where `latest` could be the parent (or undefined). */

@@ -3,26 +3,17 @@
 // cancelled stops, and leaves no available checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../testkit/cairn-server.ts';
 import { signIn, type OperationJson } from '../testkit/api-client.ts';
 import { qemu } from '../testkit/qemu.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
+import { randomVolume } from '../testkit/files.ts';
 
 const ADMIN_PASSWORD = 'operator passphrase for the crash';
 // Retried within seconds of the restart, not after the default half minute.
 const ENV = { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_HEARTBEAT_SECONDS: '10' };
-
-async function randomVolume(path: string, bytes: number): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    for (let at = 0; at < bytes; at += 16 << 20) await fh.write(randomBytes(16 << 20), 0, 16 << 20, at);
-  } finally {
-    await fh.close();
-  }
-}
 
 test('a server killed during a backup retries it after the restart: one checkpoint, restorable, nothing half-visible', async (t) => {
   const dir = await tempDir(t);

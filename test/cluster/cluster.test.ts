@@ -5,25 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer, startWorker } from '../testkit/cairn-server.ts';
 import { signIn, type OperationJson } from '../testkit/api-client.ts';
 import { freshDatabase } from '../testkit/postgres.ts';
 import { qemu, qemuWrite } from '../testkit/qemu.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
+import { randomVolume } from '../testkit/files.ts';
 import { cairn } from '../testkit/cli.ts';
 
 const ADMIN_PASSWORD = 'operator passphrase for the cluster';
-
-async function randomVolume(path: string, bytes: number): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    for (let at = 0; at < bytes; at += 16 << 20) await fh.write(randomBytes(16 << 20), 0, 16 << 20, at);
-  } finally {
-    await fh.close();
-  }
-}
 
 test('a cluster of three nodes: any serves the API, a node killed mid-backup is taken over, each tick runs once', async (t) => {
   const dir = await tempDir(t);

@@ -14,6 +14,16 @@ export async function makeImage(path: string, size: number, data: [offset: numbe
   }
 }
 
+/** A file of `bytes` random (incompressible, undeduplicable) bytes, written 16 MiB at a time. */
+export async function randomVolume(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    for (let at = 0; at < bytes; at += 16 << 20) await fh.write(randomBytes(16 << 20), 0, 16 << 20, at);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function writeAt(path: string, offset: number, bytes: Uint8Array): Promise<void> {
   const fh = await open(path, 'r+');
   try {

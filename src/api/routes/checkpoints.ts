@@ -17,7 +17,7 @@ import type { TenantRole } from '../../catalog/schema.ts';
 import type { PluginCatalog, ResourceType } from '../../core/plugin.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import type { BackupRequest, RestoreRequest } from '../../jobs/runner.ts';
-import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { principal } from '../auth.ts';
 import { requireTenantRole, visibleTenants } from '../scope.ts';
@@ -32,7 +32,6 @@ const Checkpoint = z.object({
   createdAt: z.iso.datetime(), completedAt: z.iso.datetime().nullable(), verifiedAt: z.iso.datetime().nullable(), damaged: z.boolean(),
   pinned: z.boolean().describe('never expired by retention'),
 });
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const view = (c: CheckpointRow) => ({ ...c, createdAt: c.createdAt.toISOString(), completedAt: iso(c.completedAt), verifiedAt: iso(c.verifiedAt) });
 
 const RestoreTarget = z.discriminatedUnion('mode', [

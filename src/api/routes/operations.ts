@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { FINISHED, findOperation, listOperations, operationLog, requestCancel, type OperationRow } from '../../catalog/operations.ts';
-import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireTenantRole, visibleTenants } from '../scope.ts';
 
@@ -17,7 +17,6 @@ export const Operation = z.object({
   createdAt: z.iso.datetime(), startedAt: z.iso.datetime().nullable(), finishedAt: z.iso.datetime().nullable(),
 });
 const Line = z.object({ at: z.iso.datetime(), level: z.enum(['info', 'warning', 'error']), message: z.string() });
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export function operationView(o: OperationRow) {
   const { createdBy: _by, ...rest } = o;

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HOST_KINDS, type PluginCatalog } from '../../core/plugin.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
-import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
+import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, visibleTenants } from '../scope.ts';
 
@@ -20,7 +20,6 @@ const ResourceOut = z.object({
   id: z.string(), hostId: z.string(), tenantId: z.string().nullable(), type: z.string(), externalId: z.string(), name: z.string(), parentId: z.string().nullable(),
   sizeBytes: z.number().nullable(), details: z.record(z.string(), z.unknown()), discoveredAt: z.iso.datetime(), missingSince: z.iso.datetime().nullable(),
 });
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const hostView = (h: HostRow) => ({ ...h, createdAt: h.createdAt.toISOString(), discoveredAt: iso(h.discoveredAt) });
 const resourceView = (r: ResourceRow) => ({ ...r, discoveredAt: r.discoveredAt.toISOString(), missingSince: iso(r.missingSince) });
 
