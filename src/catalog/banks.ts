@@ -14,7 +14,11 @@ export interface SiteRow { id: string; name: string; createdAt: Date }
  */
 export interface Maintenance { gcSchedule?: string; verifySchedule?: string; timeZone?: string; samplePercent?: number; reverifyDays?: number }
 
-export interface BankRow { id: string; name: string; siteId: string; location: string; bankUuid: string; createdAt: Date; maintenance: Maintenance }
+export interface BankRow {
+  id: string; name: string; siteId: string; location: string; bankUuid: string; createdAt: Date; maintenance: Maintenance;
+  /** Operations running on it at once, across the cluster; null: no limit. */
+  maxOperations: number | null;
+}
 
 export async function createSite(db: Kysely<Database>, name: string): Promise<SiteRow> {
   try {
@@ -36,7 +40,7 @@ export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name
     const r = await db.insertInto('banks').values({
       id, name: bank.name, site_id: bank.siteId, location: bank.location, bank_uuid: bank.bankUuid, secret_sealed: key.seal(bank.passphrase, `bank ${id}`),
     }).returning(['created_at']).executeTakeFirstOrThrow();
-    return { id, name: bank.name, siteId: bank.siteId, location: bank.location, bankUuid: bank.bankUuid, createdAt: r.created_at, maintenance: {} };
+    return { id, name: bank.name, siteId: bank.siteId, location: bank.location, bankUuid: bank.bankUuid, createdAt: r.created_at, maintenance: {}, maxOperations: null };
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw new CairnError('bad-input', `a bank named ${bank.name} exists already`);
     if ((err as { code?: string }).code === '23503') throw new CairnError('bad-input', `there is no site ${bank.siteId}`);
@@ -45,8 +49,10 @@ export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name
 }
 
 export async function listBanks(db: Kysely<Database>): Promise<BankRow[]> {
-  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at', 'maintenance']).orderBy('name').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at, maintenance: r.maintenance }));
+  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at', 'maintenance', 'max_operations']).orderBy('name').execute();
+  return rows.map((r) => ({
+    id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at, maintenance: r.maintenance, maxOperations: r.max_operations,
+  }));
 }
 
 export async function setMaintenance(db: Kysely<Database>, id: string, m: Maintenance): Promise<void> {
@@ -54,6 +60,11 @@ export async function setMaintenance(db: Kysely<Database>, id: string, m: Mainte
   if (m.verifySchedule) cronOf(m.verifySchedule);
   if (m.timeZone) checkTimeZone(m.timeZone);
   const r = await db.updateTable('banks').set({ maintenance: JSON.stringify(m) }).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw new CairnError('not-found', `there is no bank ${id}`);
+}
+
+export async function setBankLimit(db: Kysely<Database>, id: string, maxOperations: number | null): Promise<void> {
+  const r = await db.updateTable('banks').set({ max_operations: maxOperations }).where('id', '=', id).executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) throw new CairnError('not-found', `there is no bank ${id}`);
 }
 

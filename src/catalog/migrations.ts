@@ -245,6 +245,31 @@ migrations['0010-webhooks'] = {
   },
 };
 
+migrations['0011-scheduler-clock'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // How far the schedules have been turned into operations: one row, claimed by one node at a time.
+    await db.schema.createTable('scheduler_clock')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('through', 'timestamptz', (c) => c.notNull())
+      .execute();
+    await sql`insert into scheduler_clock (name, through) values ('ticks', now())`.execute(db);
+  },
+};
+
+migrations['0012-limits-and-agents'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // Operations running at once on a host and on a bank; null: no limit.
+    await db.schema.alterTable('hosts').addColumn('max_operations', 'integer', (c) => c.check(sql`max_operations >= 1`)).execute();
+    await db.schema.alterTable('banks').addColumn('max_operations', 'integer', (c) => c.check(sql`max_operations >= 1`)).execute();
+    // Where an operation's work is, for those limits: the host of its resources (when one), its bank.
+    await db.schema.alterTable('operations').addColumn('host_id', 'text').execute();
+    await db.schema.alterTable('operations').addColumn('bank_id', 'text').execute();
+    await db.schema.createIndex('operations_running_bank').on('operations').column('bank_id').where(sql.ref('state'), '=', 'running').execute();
+    // When an agent (`cairn worker --host`) last said it serves the host; set: only its agents run its operations.
+    await db.schema.alterTable('hosts').addColumn('agent_seen_at', 'timestamptz').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

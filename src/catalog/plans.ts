@@ -75,11 +75,14 @@ const columns = ['id', 'tenant_id', 'name', 'policy_id', 'bank_id', 'enabled', '
 
 type Row = { id: string; tenant_id: string; name: string; policy_id: string; bank_id: string; enabled: boolean; rpo_seconds: number | null; created_at: Date };
 async function withResources(db: Kysely<Database>, rows: Row[]): Promise<PlanRow[]> {
-  if (!rows.length) return [];
-  const links = await db.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', rows.map((r) => r.id)).orderBy('resource_id').execute();
+  const byPlan = new Map<string, string[]>(rows.map((r) => [r.id, []]));
+  for (let i = 0; i < rows.length; i += 5000) {
+    const links = await db.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', rows.slice(i, i + 5000).map((r) => r.id)).orderBy('resource_id').execute();
+    for (const l of links) byPlan.get(l.plan_id)!.push(l.resource_id);
+  }
   return rows.map((r) => ({
     id: r.id, tenantId: r.tenant_id, name: r.name, policyId: r.policy_id, bankId: r.bank_id, enabled: r.enabled, rpoSeconds: r.rpo_seconds, createdAt: r.created_at,
-    resourceIds: links.filter((l) => l.plan_id === r.id).map((l) => l.resource_id),
+    resourceIds: byPlan.get(r.id)!,
   }));
 }
 

@@ -34,17 +34,42 @@ export async function tenantUsage(db: Kysely<Database>, tenantId: string): Promi
   return { resources: resources.n, checkpoints: cps.n, storedBytes: Number(cps.bytes) };
 }
 
-/** Refuses a backup that would make `adding` checkpoints beyond the quota, or start while the tenant's bytes are at their limit. */
+/** Why a backup that makes `adding` checkpoints is refused, or undefined: beyond the checkpoints, or started while the bytes are at their limit. */
+function backupRefusal(q: Quota, used: TenantUsage, adding: number): string | undefined {
+  if (q.maxCheckpoints !== null && used.checkpoints + adding > q.maxCheckpoints) {
+    return `this backup would make ${used.checkpoints + adding} checkpoints; the tenant's quota is ${q.maxCheckpoints}: delete checkpoints, or ask an operator for a larger quota`;
+  }
+  if (q.maxStoredBytes !== null && used.storedBytes >= q.maxStoredBytes) {
+    return `the tenant's checkpoints hold ${used.storedBytes} bytes, its quota is ${q.maxStoredBytes}: delete checkpoints, or ask an operator for a larger quota`;
+  }
+  return undefined;
+}
+
 export async function checkBackupQuota(db: Kysely<Database>, tenantId: string, adding: number): Promise<void> {
   const q = await getQuota(db, tenantId);
   if (q.maxCheckpoints === null && q.maxStoredBytes === null) return;
-  const used = await tenantUsage(db, tenantId);
-  if (q.maxCheckpoints !== null && used.checkpoints + adding > q.maxCheckpoints) {
-    throw new CairnError('quota', `this backup would make ${used.checkpoints + adding} checkpoints; the tenant's quota is ${q.maxCheckpoints}: delete checkpoints, or ask an operator for a larger quota`);
+  const why = backupRefusal(q, await tenantUsage(db, tenantId), adding);
+  if (why) throw new CairnError('quota', why);
+}
+
+/**
+ * For many backups at once (a scheduler's turn): a function that answers why the next backup of a
+ * tenant is refused, counting those it let through before. Only tenants with limits cost a query.
+ */
+export async function backupQuotaGate(db: Kysely<Database>, tenantIds: string[]): Promise<(tenantId: string, adding: number) => string | undefined> {
+  const limited = new Map<string, { q: Quota; used: TenantUsage }>();
+  for (let i = 0; i < tenantIds.length; i += 5000) {
+    const rows = await db.selectFrom('quotas').select('tenant_id').where('tenant_id', 'in', tenantIds.slice(i, i + 5000))
+      .where((eb) => eb.or([eb('max_checkpoints', 'is not', null), eb('max_stored_bytes', 'is not', null)])).execute();
+    for (const r of rows) limited.set(r.tenant_id, { q: await getQuota(db, r.tenant_id), used: await tenantUsage(db, r.tenant_id) });
   }
-  if (q.maxStoredBytes !== null && used.storedBytes >= q.maxStoredBytes) {
-    throw new CairnError('quota', `the tenant's checkpoints hold ${used.storedBytes} bytes, its quota is ${q.maxStoredBytes}: delete checkpoints, or ask an operator for a larger quota`);
-  }
+  return (tenantId, adding) => {
+    const t = limited.get(tenantId);
+    if (!t) return undefined;
+    const why = backupRefusal(t.q, t.used, adding);
+    if (!why) t.used = { ...t.used, checkpoints: t.used.checkpoints + adding };
+    return why;
+  };
 }
 
 /** Refuses plans that would protect more distinct resources than the quota: `planId`'s own are replaced by `resourceIds`. */

@@ -5,15 +5,27 @@ import { CairnError } from '../core/errors.ts';
 import type { Resource } from '../core/plugin.ts';
 import type { Database, HostKind } from './schema.ts';
 
-export interface HostRow { id: string; name: string; siteId: string; kind: HostKind; location: string; tenantId: string | null; createdAt: Date; discoveredAt: Date | null; discoveryError: string | null }
+export interface HostRow {
+  id: string; name: string; siteId: string; kind: HostKind; location: string; tenantId: string | null; createdAt: Date; discoveredAt: Date | null; discoveryError: string | null;
+  /** Operations running on it at once, across the cluster; null: no limit. */
+  maxOperations: number | null;
+  /** When an agent last said it serves this host; null: the servers and plain workers run its operations. */
+  agentSeenAt: Date | null;
+}
 export interface ResourceRow {
   id: string; hostId: string; tenantId: string | null; type: string; externalId: string; name: string; parentId: string | null;
   sizeBytes: number | null; details: Record<string, unknown>; discoveredAt: Date; missingSince: Date | null;
 }
 
-const hostColumns = ['id', 'name', 'site_id', 'kind', 'location', 'tenant_id', 'created_at', 'discovered_at', 'discovery_error'] as const;
-function hostOf(r: { id: string; name: string; site_id: string; kind: HostKind; location: string; tenant_id: string | null; created_at: Date; discovered_at: Date | null; discovery_error: string | null }): HostRow {
-  return { id: r.id, name: r.name, siteId: r.site_id, kind: r.kind, location: r.location, tenantId: r.tenant_id, createdAt: r.created_at, discoveredAt: r.discovered_at, discoveryError: r.discovery_error };
+const hostColumns = ['id', 'name', 'site_id', 'kind', 'location', 'tenant_id', 'created_at', 'discovered_at', 'discovery_error', 'max_operations', 'agent_seen_at'] as const;
+function hostOf(r: {
+  id: string; name: string; site_id: string; kind: HostKind; location: string; tenant_id: string | null; created_at: Date; discovered_at: Date | null; discovery_error: string | null;
+  max_operations: number | null; agent_seen_at: Date | null;
+}): HostRow {
+  return {
+    id: r.id, name: r.name, siteId: r.site_id, kind: r.kind, location: r.location, tenantId: r.tenant_id, createdAt: r.created_at, discoveredAt: r.discovered_at, discoveryError: r.discovery_error,
+    maxOperations: r.max_operations, agentSeenAt: r.agent_seen_at,
+  };
 }
 
 export async function addHost(db: Kysely<Database>, host: { name: string; siteId: string; kind: HostKind; location: string; tenantId: string | null }): Promise<HostRow> {
@@ -68,6 +80,23 @@ export async function recordDiscovery(db: Kysely<Database>, host: HostRow, found
     await tx.updateTable('hosts').set({ discovered_at: new Date(), discovery_error: null }).where('id', '=', host.id).execute();
     return { found: seen.size, added, missing: gone.length };
   });
+}
+
+/** A new limit applies to operations queued from now on. */
+export async function setHostLimit(db: Kysely<Database>, id: string, maxOperations: number | null): Promise<void> {
+  const r = await db.updateTable('hosts').set({ max_operations: maxOperations }).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw new CairnError('not-found', `there is no host ${id}`);
+}
+
+/**
+ * An agent (`cairn worker --host <name>`) says it serves these hosts: from then on only agents run their
+ * operations. Answers the hosts; throws bad-input naming any that is not in the catalog.
+ */
+export async function registerAgent(db: Kysely<Database>, names: string[]): Promise<HostRow[]> {
+  const rows = await db.updateTable('hosts').set({ agent_seen_at: new Date() }).where('name', 'in', names).returning(hostColumns).execute();
+  const missing = names.filter((n) => !rows.some((r) => r.name === n));
+  if (missing.length) throw new CairnError('bad-input', `there is no host named ${missing.join(', ')}: an operator adds it first (POST /v1/hosts), then its agent starts`);
+  return rows.map(hostOf);
 }
 
 export async function recordDiscoveryError(db: Kysely<Database>, hostId: string, error: string): Promise<void> {

@@ -63,6 +63,8 @@ export interface BankTable {
   secret_sealed: string;
   /** Schedules of its garbage collection and verification (banks.ts Maintenance). */
   maintenance: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Operations running at once on it, across the cluster; null: no limit. */
+  max_operations: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 
@@ -80,6 +82,10 @@ export interface HostTable {
   created_at: Timestamp;
   discovered_at: Date | null;
   discovery_error: string | null;
+  /** Operations running at once on it, across the cluster; null: no limit. */
+  max_operations: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When an agent (`cairn worker --host`) last said it serves it; set: only its agents run its operations. */
+  agent_seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ResourceTable {
@@ -183,7 +189,10 @@ export interface OperationTable {
   created_by: string | null;
   /** The queue's job that runs it. */
   job_id: string | null;
-  /** Unique: what made it when it must be made once (tick:<job>). */
+  /** The host of its resources (when they are on one), and its bank: what the limits count. */
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
+  bank_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Unique: what made it when it must be made once (plan:<id>@<tick>). */
   dedupe_key: string | null;
   /** Started by a schedule, not by someone. */
   scheduled: ColumnType<boolean, boolean | undefined, boolean>;
@@ -232,6 +241,12 @@ export interface WebhookTable {
   created_at: Timestamp;
 }
 
+/** Every schedule tick up to `through` has been made into operations. */
+export interface SchedulerClockTable {
+  name: string;
+  through: Date;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -250,5 +265,6 @@ export interface Database {
   quotas: QuotaTable;
   usage_records: UsageTable;
   webhooks: WebhookTable;
+  scheduler_clock: SchedulerClockTable;
 }
 

@@ -45,6 +45,12 @@ export interface ServeOptions {
   listen?: string;
 }
 
+export interface WorkerOptions {
+  data?: string;
+  /** The hosts (by name) this worker is the agent of. */
+  host: string[];
+}
+
 /** `cairn catalog rebuild` options, for the composition root that reaches the catalog. */
 export interface RebuildOptions {
   data?: string;
@@ -59,7 +65,7 @@ export interface RebuildOptions {
 
 export interface ProgramHooks {
   serve?: (opts: ServeOptions) => Promise<void>;
-  work?: (opts: Pick<ServeOptions, 'data'>) => Promise<void>;
+  work?: (opts: WorkerOptions) => Promise<void>;
   rebuildCatalog?: (opts: RebuildOptions, secret: { passphrase: string } | { keyFile: Uint8Array }) => Promise<void>;
 }
 
@@ -183,7 +189,9 @@ export function buildProgram(env: CliEnvironment, hooks: ProgramHooks = {}): Com
     });
   program.command('worker').description('run operations for a cluster of servers on one PostgreSQL catalog (DATABASE_URL), without serving the API')
     .option('--data <dir>', 'where its master.key is, when CAIRN_MASTER_KEY is not set (default: $CAIRN_DATA, else ./cairn-data)')
-    .action(async (o: Pick<ServeOptions, 'data'>) => {
+    .option('--host <name>', 'be the agent of this host (repeat for several): run its operations, and no others; only its agents run them from then on',
+      (name: string, all: string[]) => [...all, name], [])
+    .action(async (o: WorkerOptions) => {
       if (!hooks.work) throw new Error('this build of cairn has no worker');
       await hooks.work(o);
     });

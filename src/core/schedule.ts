@@ -125,3 +125,13 @@ export function defaultRpoSeconds(schedule: string, timeZone: string, timing: Ti
   for (let i = 1; i < runs.length; i++) gap = Math.max(gap, runs[i]! - runs[i - 1]!);
   return Math.ceil((gap * 1.5) / 1000) + (timing.jitterSeconds ?? 0);
 }
+
+/**
+ * The latest tick of a schedule in (after, until], or undefined: ticks missed while no node ran
+ * collapse into one run, as a backup is about the newest state, not about each missed minute.
+ */
+export function lastTickIn(cron: string, timeZone: string, after: Date, until: Date): Date | undefined {
+  // prev() answers the tick strictly before currentDate: a tick at `until` itself counts.
+  const tick = CronExpressionParser.parse(cron, { tz: timeZone, currentDate: new Date(until.getTime() + 1) }).prev().toDate();
+  return tick > after ? tick : undefined;
+}

@@ -42,15 +42,23 @@ export function deliverer(db: Kysely<Database>, key: MasterKey) {
   };
 }
 
-/** Tells of plans that fell out of their RPO, once per lapse (the claim is one update, safe on every node). */
+/** Tells of plans that fell out of their RPO, once per lapse (claimed by an update, safe on every node). */
 export async function checkRpo(db: Kysely<Database>, notify: Notify): Promise<void> {
-  for (const { plan, status } of await enabledPlanStatuses(db)) {
-    if (!status.outOfRpo) {
-      await db.updateTable('plans').set({ rpo_alerted_at: null }).where('id', '=', plan.id).where('rpo_alerted_at', 'is not', null).execute();
-      continue;
-    }
-    const claimed = await db.updateTable('plans').set({ rpo_alerted_at: new Date() }).where('id', '=', plan.id).where('rpo_alerted_at', 'is', null).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) continue;
+  const statuses = await enabledPlanStatuses(db);
+  const within = statuses.filter((s) => !s.status.outOfRpo).map((s) => s.plan.id);
+  // Back within: the next lapse is told again.
+  for (let i = 0; i < within.length; i += 5000) {
+    await db.updateTable('plans').set({ rpo_alerted_at: null }).where('id', 'in', within.slice(i, i + 5000)).where('rpo_alerted_at', 'is not', null).execute();
+  }
+  const out = statuses.filter((s) => s.status.outOfRpo);
+  const claimed = new Set<string>();
+  for (let i = 0; i < out.length; i += 5000) {
+    const rows = await db.updateTable('plans').set({ rpo_alerted_at: new Date() })
+      .where('id', 'in', out.slice(i, i + 5000).map((s) => s.plan.id)).where('rpo_alerted_at', 'is', null).returning('id').execute();
+    for (const r of rows) claimed.add(r.id);
+  }
+  for (const { plan, status } of out) {
+    if (!claimed.has(plan.id)) continue;
     await notify(plan.tenantId, 'plan.out_of_rpo', {
       plan: { id: plan.id, name: plan.name, rpoSeconds: status.rpoSeconds },
       resources: status.resources.filter((r) => r.outOfRpo).map((r) => ({ id: r.resourceId, lastGoodAt: r.lastGoodAt?.toISOString() ?? null })),

@@ -3,29 +3,34 @@
  * operation; the sweep ends operations whose job can no longer run (its retries spent while its
  * worker was dead) and queues again those whose job was never sent.
  */
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
-import { appendLog, createOperation, finishOperation, setJobId, unfinishedOperations, type OperationRow } from '../catalog/operations.ts';
+import { appendLog, createOperation, deferOperation, finishOperation, operationsToSweep, type OperationRow } from '../catalog/operations.ts';
 import type { Database, OperationType } from '../catalog/schema.ts';
 import { sampleUsage } from '../catalog/usage.ts';
 import { operationRunner, type RunnerDeps } from './runner.ts';
 import { JobQueue, defaultSettings, type QueueSettings } from './queue.ts';
-import { syncSchedules, tickHandler } from './scheduler.ts';
+import { schedulerTurn } from './scheduler.ts';
+import { jobRoutes } from '../catalog/placement.ts';
 import { checkRpo, deliverer, notifier, type Notify } from './notifier.ts';
 
-export interface OperationsOptions extends Omit<RunnerDeps, 'db' | 'submitOnce' | 'notify'> {
+export interface OperationsOptions extends Omit<RunnerDeps, 'db' | 'submitOnce' | 'notify' | 'wait'> {
   settings?: QueueSettings;
   /** Operations this process runs at once; 0: this node only queues (an API-only node). */
   concurrency: number;
+  /** How often this node tries a scheduler turn (a tick's backup is made at most this late). */
+  schedulerSeconds?: number;
+  /** The hosts this node is the agent of (`cairn worker --host`): it runs their operations and no others. */
+  agentOf?: string[];
 }
 
 export interface NewOperation {
   tenantId: string | null; type: OperationType; request: Record<string, unknown>; createdBy: string | null;
   /** Made once per key (a schedule's tick). */
   dedupeKey?: string;
-  /** A schedule's: it runs after what people asked for, and may start up to `startAfterSeconds` late. */
+  /** A schedule's: it runs after what people asked for. */
   scheduled?: boolean;
-  startAfterSeconds?: number;
 }
 
 /** Operations people ask for run before the ones schedules and expiry make. */
@@ -36,6 +41,8 @@ export class Operations {
   readonly #queue: JobQueue;
   readonly #notify: Notify;
   #sweeper: NodeJS.Timeout | undefined;
+  #scheduler: NodeJS.Timeout | undefined;
+  #turning: Promise<void> | undefined;
 
   private constructor(db: Kysely<Database>, queue: JobQueue, notify: Notify) {
     this.#db = db;
@@ -60,42 +67,68 @@ export class Operations {
     const ops = new Operations(catalog.db, queue, notify);
     await ops.sweep();
     await queue.workWebhooks(deliverer(catalog.db, options.masterKey));
-    await queue.workTicks(tickHandler(catalog.db, (op) => ops.submitOnce(op)));
     ops.#sweeper = setInterval(() => void ops.sweep().catch(() => undefined), settings.superviseSeconds * 1000);
     ops.#sweeper.unref();
-    if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({ ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op) }));
+    ops.#scheduler = setInterval(() => void ops.turn().catch(() => undefined), (options.schedulerSeconds ?? 5) * 1000);
+    ops.#scheduler.unref();
+    if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({
+      ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op), wait: (id, scheduled, why) => ops.#wait(id, scheduled, why),
+    }), options.agentOf);
     return ops;
   }
 
   /** Makes and queues an operation; undefined when its dedupe key made one already. */
   async submitOnce(op: NewOperation): Promise<OperationRow | undefined> {
-    const row = await createOperation(this.#db, op);
-    if (!row) return undefined;
-    await setJobId(this.#db, row.id, await this.#queue.enqueue(row.id, { priority: op.scheduled ? 0 : PEOPLE_FIRST, ...(op.startAfterSeconds ? { startAfterSeconds: op.startAfterSeconds } : {}) }));
-    return row;
+    const made = await createOperation(this.#db, op);
+    if (!made) return undefined;
+    await this.#send([{ jobId: made.jobId, operationId: made.row.id, priority: op.scheduled ? 0 : PEOPLE_FIRST }]);
+    return made.row;
+  }
+
+  /** Queues operations' jobs: to their host's agents when it has some, in its group when it limits how many run at once. */
+  async #send(jobs: { jobId: string; operationId: string; priority?: number; startAfter?: Date }[]): Promise<void> {
+    const routes = await jobRoutes(this.#db, jobs.map((j) => j.operationId));
+    await this.#queue.enqueue(jobs.map((j) => {
+      const route = routes.get(j.operationId);
+      return route ? { ...j, route } : j;
+    }));
+  }
+
+  /** A waiting operation is tried again in 10 to 20 s (a new job: the one that found no slot ends). */
+  async #wait(operationId: string, scheduled: boolean, why: string): Promise<void> {
+    const jobId = randomUUID();
+    if (!(await deferOperation(this.#db, operationId, jobId, why))) return;
+    await this.#send([{ jobId, operationId, priority: scheduled ? 0 : PEOPLE_FIRST, startAfter: new Date(Date.now() + randomInt(10_000, 20_000)) }]);
   }
 
   async submit(op: Omit<NewOperation, 'dedupeKey'>): Promise<OperationRow> {
     return (await this.submitOnce(op))!;
   }
 
-  /** Brings the schedules in line with the plans (after a plan or a policy changed). */
-  async syncSchedules(): Promise<void> {
-    await syncSchedules(this.#db, this.#queue);
+  /** A scheduler turn (see scheduler.ts), then its operations queued; one at a time in this process. */
+  async turn(): Promise<void> {
+    this.#turning ??= this.#turn().finally(() => (this.#turning = undefined));
+    return this.#turning;
+  }
+
+  async #turn(): Promise<void> {
+    const turn = await schedulerTurn(this.#db);
+    if (!turn) return;
+    // Jobs lost between the turn's commit and here (this node died) are sent by the sweep.
+    await this.#send(turn.queued);
+    for (const r of turn.refused) {
+      await this.#notify(r.tenantId, 'operation.failed', { operation: { id: r.operationId, type: 'backup', scheduled: true, request: r.request, error: r.error } });
+    }
   }
 
   /** Ends what can no longer run and queues what was never queued; safe to run on every node at once. */
   async sweep(): Promise<void> {
-    await this.syncSchedules();
-    for (const op of await unfinishedOperations(this.#db)) {
-      if (!op.jobId) {
-        // Its submitter may be between making the row and queueing the job: only an old one was lost.
-        if (Date.now() - op.createdAt.getTime() < 5 * 60_000) continue;
-        await setJobId(this.#db, op.id, await this.#queue.enqueue(op.id));
-        continue;
-      }
-      const state = await this.#queue.jobState(op.jobId);
-      if (state === undefined || state === 'completed' || state === 'failed' || state === 'cancelled') {
+    for (const op of await operationsToSweep(this.#db)) {
+      const state = await this.#queue.jobState(op.jobId, op.hostId);
+      if (state === undefined && op.state === 'queued' && op.attempts === 0) {
+        // Never sent: its submitter died between making it and queueing it.
+        await this.#send([{ jobId: op.jobId, operationId: op.id }]);
+      } else if (state === undefined || state === 'completed' || state === 'failed' || state === 'cancelled') {
         await appendLog(this.#db, op.id, 'error', 'interrupted: the worker running it stopped and no attempt is left');
         await finishOperation(this.#db, op.id, 'failed', { error: 'interrupted: the worker running it stopped and no attempt is left; run it again' });
       }
@@ -106,6 +139,8 @@ export class Operations {
 
   async stop(): Promise<void> {
     clearInterval(this.#sweeper);
+    clearInterval(this.#scheduler);
+    await this.#turning?.catch(() => undefined);
     await this.#queue.stop();
   }
 }

@@ -7,15 +7,15 @@ import { PgBoss, fromPglite, type Job } from 'pg-boss';
 import type { JobsConnection } from '../catalog/catalog.ts';
 
 const QUEUE = 'operations';
-/** One job per tick of a schedule (a plan's backups, a bank's upkeep), made by pg-boss's cron once across every node. */
-const TICKS = 'ticks';
+/** The queue of a host served by agents (`cairn worker --host`): only they work it. */
+const hostQueue = (hostId: string): string => `operations.host.${hostId}`;
 /** One job per webhook delivery, retried with backoff until the receiver answers 2xx. */
 const WEBHOOKS = 'webhooks';
 
-export interface Delivery { webhookId: string; event: string; body: string }
+/** The highest per-host limit the queue enforces; a host allowing more is not limited. */
+export const MAX_GROUP_LIMIT = 256;
 
-/** What a tick is for: a plan's backup, or a bank's garbage collection or verification. */
-export type Tick = { planId: string } | { bankId: string; task: 'gc' | 'verify' };
+export interface Delivery { webhookId: string; event: string; body: string }
 
 export interface QueueSettings {
   /** Seconds without a heartbeat before a job counts as abandoned (pg-boss's minimum is 10). */
@@ -32,11 +32,24 @@ export interface QueueSettings {
 export const defaultSettings: QueueSettings = { heartbeatSeconds: 30, superviseSeconds: 30, retryLimit: 3, retryDelaySeconds: 10, webhookRetries: 8 };
 
 export interface OperationJob { operationId: string }
+
+function operationQueueOptions(settings: QueueSettings) {
+  return {
+    heartbeatSeconds: settings.heartbeatSeconds, retryLimit: settings.retryLimit, retryDelay: settings.retryDelaySeconds, retryBackoff: true,
+    // A worker's death is noticed by its heartbeat; this bounds an attempt that hangs alive (pg-boss's longest).
+    expireInSeconds: 24 * 3600,
+  };
+}
 export type JobHandler = (operationId: string, attempt: { retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
+
+/** Where a job goes: in a host's group when the host limits what runs at once, to the host's queue when agents serve it. */
+export interface JobRoute { hostId: string; limit: number | null; agent: boolean }
 
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #settings: QueueSettings;
+  /** The host queues made (or found) by this process. */
+  readonly #made = new Set<string>([QUEUE]);
 
   private constructor(boss: PgBoss, settings: QueueSettings) {
     this.#boss = boss;
@@ -52,13 +65,7 @@ export class JobQueue {
     boss.on('error', () => undefined);
     await boss.start();
     try {
-      await boss.createQueue(QUEUE, {
-        heartbeatSeconds: settings.heartbeatSeconds, retryLimit: settings.retryLimit, retryDelay: settings.retryDelaySeconds, retryBackoff: true,
-        // A worker's death is noticed by its heartbeat; this bounds an attempt that hangs alive (pg-boss's longest).
-        expireInSeconds: 24 * 3600,
-      });
-      // A tick only makes an operation: quick, and retried on its own if a node dies making it.
-      await boss.createQueue(TICKS, { retryLimit: 3, retryDelay: 5, expireInSeconds: 300 });
+      await boss.createQueue(QUEUE, operationQueueOptions(settings));
       await boss.createQueue(WEBHOOKS, { retryLimit: settings.webhookRetries, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
     } catch (err) {
       await boss.stop({ graceful: false });
@@ -67,47 +74,60 @@ export class JobQueue {
     return new JobQueue(boss, settings);
   }
 
-  /** Queues an operation; returns the job's id. Higher priorities run first (people's before schedules'). */
-  async enqueue(operationId: string, options: { priority?: number; startAfterSeconds?: number } = {}): Promise<string> {
-    const id = await this.#boss.send(QUEUE, { operationId } satisfies OperationJob, {
-      ...(options.priority ? { priority: options.priority } : {}), ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-    });
-    if (!id) throw new Error(`the queue refused the job of operation ${operationId}`);
-    return id;
+  /**
+   * Queues operations' jobs, each with the id its operation was given, in a statement per thousand.
+   * Sending one again changes nothing. Higher priorities run first (people's before schedules').
+   */
+  async enqueue(jobs: { jobId: string; operationId: string; priority?: number; startAfter?: Date; route?: JobRoute }[]): Promise<void> {
+    const byQueue = new Map<string, typeof jobs>();
+    for (const j of jobs) {
+      const name = j.route?.agent ? hostQueue(j.route.hostId) : QUEUE;
+      byQueue.set(name, [...(byQueue.get(name) ?? []), j]);
+    }
+    for (const [name, list] of byQueue) {
+      await this.#ensure(name);
+      for (let i = 0; i < list.length; i += 1000) {
+        await this.#boss.insert(name, list.slice(i, i + 1000).map((j) => ({
+          id: j.jobId, data: { operationId: j.operationId } satisfies OperationJob,
+          ...(j.priority ? { priority: j.priority } : {}), ...(j.startAfter ? { startAfter: j.startAfter } : {}),
+          // The tier carries the limit: the workers map tier "n" to n (see work()).
+          ...(j.route?.limit ? { group: { id: `host:${j.route.hostId}`, tier: String(Math.min(j.route.limit, MAX_GROUP_LIMIT)) } } : {}),
+        })));
+      }
+    }
+  }
+
+  async #ensure(name: string): Promise<void> {
+    if (this.#made.has(name)) return;
+    await this.#boss.createQueue(name, operationQueueOptions(this.#settings)); // made once: pg-boss ignores a queue that exists
+    this.#made.add(name);
   }
 
   /** The job's state, or undefined when the queue no longer holds it. */
-  async jobState(jobId: string): Promise<string | undefined> {
-    return (await this.#boss.getJobById(QUEUE, jobId))?.state;
+  async jobState(jobId: string, hostId: string | null): Promise<string | undefined> {
+    for (const name of hostId ? [QUEUE, hostQueue(hostId)] : [QUEUE]) {
+      await this.#ensure(name);
+      const state = (await this.#boss.findJobs(name, { id: jobId, limit: 1 }))[0]?.state;
+      if (state) return state;
+    }
+    return undefined;
   }
 
-  /** Runs operations as they come, `concurrency` at a time in this process. */
-  async work(concurrency: number, handler: JobHandler): Promise<void> {
-    await this.#boss.work<OperationJob>(QUEUE, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs: Job<OperationJob>[]) => {
-      for (const job of jobs) {
-        await handler(job.data.operationId, { retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
-      }
-    });
-  }
-
-  /** Makes or changes a schedule (cron in a time zone), known by `key`. */
-  async schedule(key: string, cron: string, timeZone: string, tick: Tick): Promise<void> {
-    await this.#boss.schedule(TICKS, cron, tick, { tz: timeZone, key });
-  }
-
-  async unschedule(key: string): Promise<void> {
-    await this.#boss.unschedule(TICKS, key);
-  }
-
-  async schedules(): Promise<{ key: string; cron: string; timeZone: string }[]> {
-    return (await this.#boss.getSchedules(TICKS)).map((s) => ({ key: s.key, cron: s.cron, timeZone: s.timezone }));
-  }
-
-  /** Runs each tick as it comes: `handler` gets what it is for and the tick's job id (the same on a retry). */
-  async workTicks(handler: (tick: Tick, tickId: string) => Promise<void>): Promise<void> {
-    await this.#boss.work<Tick>(TICKS, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
-      for (const job of jobs) await handler(job.data, job.id);
-    });
+  /**
+   * Runs operations as they come, `concurrency` at a time in this process, and no more at once across
+   * the cluster in a host's group than its limit: pg-boss counts a group's active jobs when fetching.
+   */
+  async work(concurrency: number, handler: JobHandler, agentOf: string[] = []): Promise<void> {
+    const groupConcurrency = { default: MAX_GROUP_LIMIT, tiers: Object.fromEntries(Array.from({ length: MAX_GROUP_LIMIT }, (_, i) => [String(i + 1), i + 1])) };
+    // An agent works its hosts' queues only; every other node, the common one.
+    for (const name of agentOf.length ? agentOf.map(hostQueue) : [QUEUE]) {
+      await this.#ensure(name);
+      await this.#boss.work<OperationJob>(name, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 1, groupConcurrency }, async (jobs: Job<OperationJob>[]) => {
+        for (const job of jobs) {
+          await handler(job.data.operationId, { retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
+        }
+      });
+    }
   }
 
   async sendWebhook(d: Delivery): Promise<void> {

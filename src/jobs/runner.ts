@@ -44,6 +44,8 @@ export interface RunnerDeps {
   node: string;
   /** Queues an operation (the deletes of expired checkpoints), once per dedupe key. */
   submitOnce(op: NewOperation): Promise<OperationRow | undefined>;
+  /** Tries an operation again later: its bank runs as many operations as it may. */
+  wait(operationId: string, scheduled: boolean, why: string): Promise<void>;
 }
 
 /** Errors worth another attempt: the bank's storage or the source failing for a while, not a wrong request. */
@@ -221,6 +223,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
   return async (operationId, attempt) => {
     const op = await startAttempt(db, operationId);
     if (!op) return; // ended already (cancelled while queued, or finished by an earlier attempt)
+    if ('waitFor' in op) return deps.wait(operationId, op.scheduled, op.waitFor);
     const sink = new ProgressSink(db, op.id);
     await log(op.id, 'info', `attempt ${op.attempts} on node ${deps.node}`);
     try {

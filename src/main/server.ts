@@ -82,8 +82,9 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
 }
 
 /** This node's workers (`concurrency` unless CAIRN_WORKERS says otherwise), the sweep and the schedules. */
-export function startOperations(catalog: Catalog, masterKey: MasterKey, env: ServerEnvironment, concurrency: number): Promise<Operations> {
+export function startOperations(catalog: Catalog, masterKey: MasterKey, env: ServerEnvironment, concurrency: number, agentOf: string[] = []): Promise<Operations> {
   return Operations.start(catalog, {
+    agentOf,
     masterKey, protection: protection(env.s3), concurrency: env.workers ?? concurrency, node: `${hostname()}:${process.pid}`,
     removePartial: (path) => rm(path, { force: true, recursive: true }),
     ...(env.queueSettings ? { settings: env.queueSettings } : {}),

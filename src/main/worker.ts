@@ -6,20 +6,28 @@
 import { resolve } from 'node:path';
 import { openCatalog } from '../catalog/catalog.ts';
 import { CairnError } from '../core/errors.ts';
-import type { ServeOptions } from '../cli/program.ts';
+import { registerAgent } from '../catalog/resources.ts';
+import type { WorkerOptions } from '../cli/program.ts';
 import { loadMasterKey, startOperations, stopSignal, type ServerEnvironment } from './server.ts';
 
-export async function runWorker(opts: Pick<ServeOptions, 'data'>, env: ServerEnvironment): Promise<void> {
+/** How often an agent says again that it serves its hosts (shown as the hosts' agentSeenAt). */
+const AGENT_HEARTBEAT_MS = 30_000;
+
+export async function runWorker(opts: WorkerOptions, env: ServerEnvironment): Promise<void> {
   if (!env.databaseUrl) throw new CairnError('bad-input', 'a worker joins a cluster on PostgreSQL: set DATABASE_URL to the catalog its servers use');
   const dataDir = resolve(opts.data ?? env.dataDir ?? 'cairn-data');
   const catalog = await openCatalog({ databaseUrl: env.databaseUrl });
   try {
     const masterKey = await loadMasterKey(dataDir, env.masterKey);
-    const operations = await startOperations(catalog, masterKey, env, 2);
+    const hosts = opts.host.length ? await registerAgent(catalog.db, opts.host) : [];
+    const operations = await startOperations(catalog, masterKey, env, 2, hosts.map((h) => h.id));
+    const heartbeat = hosts.length ? setInterval(() => void registerAgent(catalog.db, opts.host).catch(() => undefined), AGENT_HEARTBEAT_MS) : undefined;
     try {
-      env.stdout.write(`cairn worker running operations (catalog: ${catalog.description}), pid ${process.pid}\n`);
+      const serving = hosts.length ? ` of ${hosts.map((h) => h.name).join(', ')}, as their agent` : '';
+      env.stdout.write(`cairn worker running operations${serving} (catalog: ${catalog.description}), pid ${process.pid}\n`);
       await stopSignal();
     } finally {
+      clearInterval(heartbeat);
       await operations.stop();
     }
   } finally {

@@ -54,7 +54,7 @@ test('the access matrix of policies, plans, checkpoints, restores, operations, q
   const policy = await createPolicy(db, a, { name: 'pa', retention: { keepLast: 3 } });
   const offering = await createPolicy(db, null, { name: 'gold', retention: { keepDaily: 30 } });
   const plan = await createPlan(db, a, { name: 'plan-a', policyId: policy.id, bankId: bank.id, resourceIds: [resource] });
-  const op = (await createOperation(db, { tenantId: a, type: 'backup', request: {}, createdBy: null }))!;
+  const op = (await createOperation(db, { tenantId: a, type: 'backup', request: {}, createdBy: null }))!.row;
   const cp = await beginCheckpoint(db, { operationId: op.id, resourceId: resource, tenantId: a, bankId: bank.id, planId: plan.id, name: 'vols/v.qcow2', type: 'image' });
   await completeCheckpoint(db, cp.id, { ref: '0123456789abcdef', name: 'vols/v.qcow2', type: 'image', parentRef: null, createdAt: new Date().toISOString(), sourceBytes: 1 << 20, writtenBytes: 1000, storedBytes: 1000, tags: [], warnings: [] });
 
@@ -71,7 +71,7 @@ test('the access matrix of policies, plans, checkpoints, restores, operations, q
   const fresh = {
     policy: async () => (await createPolicy(db, a, { name: `p${n++}`, retention: { keepLast: 1 } })).id,
     plan: async () => (await createPlan(db, a, { name: `plan${n++}`, policyId: policy.id, bankId: bank.id, resourceIds: [] })).id,
-    operation: async () => (await createOperation(db, { tenantId: a, type: 'verify', request: {}, createdBy: null }))!.id,
+    operation: async () => (await createOperation(db, { tenantId: a, type: 'verify', request: {}, createdBy: null }))!.row.id,
   };
   type Expect = [number, number, number, number, number];
   type Row = [string, string | (() => Promise<string>), (() => unknown) | undefined, Expect];

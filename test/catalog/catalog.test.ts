@@ -10,7 +10,7 @@ import { freshDatabase } from '../testkit/postgres.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 const TABLES = ['api_tokens', 'banks', 'checkpoints', 'hosts', 'kysely_migration', 'kysely_migration_lock', 'memberships', 'operation_log', 'operations', 'plan_resources',
-  'plans', 'policies', 'quotas', 'resources', 'sites', 'tenants', 'usage_records', 'users', 'webhooks'];
+  'plans', 'policies', 'quotas', 'resources', 'scheduler_clock', 'sites', 'tenants', 'usage_records', 'users', 'webhooks'];
 
 async function tables(c: Catalog): Promise<string[]> {
   const r = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(c.db);

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { BankService } from '../../core/bank-service.ts';
-import { addBank, createSite, listBanks, listSites, setMaintenance } from '../../catalog/banks.ts';
+import { addBank, createSite, listBanks, listSites, setBankLimit, setMaintenance } from '../../catalog/banks.ts';
+import { MAX_GROUP_LIMIT } from '../../jobs/queue.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import { principal } from '../auth.ts';
-import { followSchedules } from '../schedule-sync.ts';
 import { Operation, operationView } from './operations.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import type { MasterKey } from '../../catalog/secrets.ts';
@@ -21,12 +21,17 @@ const Maintenance = z.object({
   samplePercent: z.number().int().min(1).max(100).optional().describe('verify this share of the checkpoints each time, those verified longest ago first (default: all)'),
   reverifyDays: z.number().int().min(0).optional().describe('leave out checkpoints verified within this many days'),
 }).strict();
-const BankOut = z.object({ id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime(), maintenance: Maintenance });
+/** How many operations may run at once on a host or a bank, across the cluster; null: no limit. */
+export const MaxOperations = z.number().int().min(1).max(MAX_GROUP_LIMIT).nullable();
+
+const BankOut = z.object({
+  id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime(), maintenance: Maintenance,
+  maxOperations: z.number().int().nullable().describe('operations running on the bank at once, across the cluster; null: no limit'),
+});
 const Name = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name is letters, digits, ".", "_" and "-", starting with a letter or digit');
 
 export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService, operations: Operations | undefined): FastifyPluginAsyncZod {
   return (app) => {
-    followSchedules(app, operations);
     app.get('/sites', { schema: { summary: 'Sites (operators)', response: { 200: z.object({ items: z.array(Site) }) } } }, async (request) => {
       requireOperator(request);
       return { items: (await listSites(catalog.db)).map((s) => ({ ...s, createdAt: s.createdAt.toISOString() })) };
@@ -65,10 +70,17 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
     });
     const Id = z.object({ id: z.string() });
     app.patch('/banks/:id', {
-      schema: { summary: 'Set a bank\'s upkeep: garbage collection and verification schedules (operators)', params: Id, body: z.object({ maintenance: Maintenance }), response: { 200: BankOut } },
+      schema: {
+        summary: 'Set a bank\'s upkeep (garbage collection and verification schedules) and how many operations may run on it at once (operators)',
+        params: Id, response: { 200: BankOut },
+        body: z.object({ maintenance: Maintenance.optional(), maxOperations: MaxOperations.optional() })
+          .refine((b) => b.maintenance !== undefined || b.maxOperations !== undefined, 'give maintenance, maxOperations or both'),
+      },
     }, async (request) => {
       requireOperator(request);
-      await setMaintenance(catalog.db, request.params.id, request.body.maintenance);
+      const { maintenance, maxOperations } = request.body;
+      if (maintenance) await setMaintenance(catalog.db, request.params.id, maintenance);
+      if (maxOperations !== undefined) await setBankLimit(catalog.db, request.params.id, maxOperations);
       const b = (await listBanks(catalog.db)).find((x) => x.id === request.params.id)!;
       return { ...b, createdAt: b.createdAt.toISOString() };
     });

@@ -17,6 +17,7 @@ import type { TenantRole } from '../../catalog/schema.ts';
 import type { PluginCatalog, ResourceType } from '../../core/plugin.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import type { BackupRequest, RestoreRequest } from '../../jobs/runner.ts';
+import { agentHostOf } from '../../catalog/placement.ts';
 import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { principal } from '../auth.ts';
@@ -56,6 +57,15 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
       return c;
     }
 
+    /** An operation runs on one node: resources of a host that agents serve cannot share it with others. */
+    async function checkOneNode(resourceIds: string[]): Promise<void> {
+      const agents = await agentHostOf(db, resourceIds);
+      const nodes = new Set(resourceIds.map((id) => agents.get(id)?.name ?? ''));
+      if (nodes.size <= 1) return;
+      const named = [...nodes].map((n) => (n ? `the agents of ${n}` : 'the servers')).join(', ');
+      throw new HttpProblem(400, `these resources are served by different nodes (${named}): back up each host's resources apart, with resourceIds (a plan's scheduled backups are split by host on their own)`);
+    }
+
     app.post('/checkpoints', {
       schema: {
         summary: 'Back up now: a plan\'s resources, or resources named (into the bank named, or the default one)',
@@ -89,6 +99,7 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
         req = { resourceIds: [...new Set(resourceIds)], bankId: bankId ?? await defaultBank(db), planId: null, full, options: {} };
       }
       if (!(await db.selectFrom('banks').select('id').where('id', '=', req.bankId).executeTakeFirst())) throw new HttpProblem(400, `there is no bank ${req.bankId}`);
+      await checkOneNode(req.resourceIds);
       if (tenantId) await checkBackupQuota(db, tenantId, req.resourceIds.length);
       const op = await submitter().submit({ tenantId, type: 'backup', request: { ...req }, createdBy: principal(request).userId });
       return reply.code(202).send(operationView(op));

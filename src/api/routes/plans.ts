@@ -9,8 +9,6 @@ import { createPlan, deletePlan, findPlan, listPlans, updatePlan, type PlanRow }
 import { findPolicy } from '../../catalog/policies.ts';
 import { planStatus, type PlanStatus } from '../../catalog/rpo.ts';
 import type { Database, TenantRole } from '../../catalog/schema.ts';
-import type { Operations } from '../../jobs/operations-service.ts';
-import { followSchedules } from '../schedule-sync.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
@@ -47,10 +45,9 @@ export async function defaultBank(db: Kysely<Database>): Promise<string> {
   return bank.id;
 }
 
-export function planRoutes(catalog: Catalog, operations: Operations | undefined): FastifyPluginAsyncZod {
+export function planRoutes(catalog: Catalog): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
-    followSchedules(app, operations);
     async function planFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PlanRow> {
       const p = await findPlan(db, id);
       if (!p) throw new HttpProblem(404, `there is no plan ${id}`);

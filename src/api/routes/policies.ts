@@ -12,8 +12,6 @@ import { principal } from '../auth.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
 import type { TenantRole } from '../../catalog/schema.ts';
-import type { Operations } from '../../jobs/operations-service.ts';
-import { followSchedules } from '../schedule-sync.ts';
 import { nextRuns, WEEKDAYS, cronOf } from '../../core/schedule.ts';
 
 const Count = z.number().int().min(0);
@@ -55,10 +53,9 @@ function checkOptions(request: FastifyRequest, options: Record<string, unknown> 
   if (reserved.length) throw new HttpProblem(403, `the backup options ${reserved.join(', ')} are set by operators, in an offering; a tenant's policy may set ${[...TENANT_OPTIONS].join(', ')}`);
 }
 
-export function policyRoutes(catalog: Catalog, operations: Operations | undefined): FastifyPluginAsyncZod {
+export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
-    followSchedules(app, operations);
     /** The policy, if the caller may see it (and change it with `role`): offerings are everyone's to read, operators' to change. */
     async function policyFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PolicyRow> {
       const p = await findPolicy(db, id);

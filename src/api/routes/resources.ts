@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HOST_KINDS, type PluginCatalog } from '../../core/plugin.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
+import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, setHostLimit, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
+import { MaxOperations } from './banks.ts';
 import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, visibleTenants } from '../scope.ts';
@@ -15,12 +16,14 @@ const Kind = z.enum(HOST_KINDS);
 const Host = z.object({
   id: z.string(), name: z.string(), siteId: z.string(), kind: Kind, location: z.string(), tenantId: z.string().nullable(),
   createdAt: z.iso.datetime(), discoveredAt: z.iso.datetime().nullable(), discoveryError: z.string().nullable(),
+  maxOperations: z.number().int().nullable().describe('operations running on the host at once, across the cluster; null: no limit'),
+  agentSeenAt: z.iso.datetime().nullable().describe('when an agent (cairn worker --host) last said it serves the host; null: the servers and plain workers run its operations'),
 });
 const ResourceOut = z.object({
   id: z.string(), hostId: z.string(), tenantId: z.string().nullable(), type: z.string(), externalId: z.string(), name: z.string(), parentId: z.string().nullable(),
   sizeBytes: z.number().nullable(), details: z.record(z.string(), z.unknown()), discoveredAt: z.iso.datetime(), missingSince: z.iso.datetime().nullable(),
 });
-const hostView = (h: HostRow) => ({ ...h, createdAt: h.createdAt.toISOString(), discoveredAt: iso(h.discoveredAt) });
+const hostView = (h: HostRow) => ({ ...h, createdAt: h.createdAt.toISOString(), discoveredAt: iso(h.discoveredAt), agentSeenAt: iso(h.agentSeenAt) });
 const resourceView = (r: ResourceRow) => ({ ...r, discoveredAt: r.discoveredAt.toISOString(), missingSince: iso(r.missingSince) });
 
 export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): FastifyPluginAsyncZod {
@@ -93,6 +96,17 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): Fastif
       if (!r) throw new HttpProblem(404, `there is no resource ${request.params.id}`);
       requireTenantRole(request, r.tenantId, 'viewer', `resource ${request.params.id}`);
       return resourceView(r);
+    });
+
+    app.patch('/hosts/:id', {
+      schema: {
+        summary: 'Set how many operations may run on a host at once, across the cluster (operators; applies to operations queued from now on)',
+        params: z.object({ id: z.string() }), body: z.object({ maxOperations: MaxOperations }), response: { 200: Host },
+      },
+    }, async (request) => {
+      requireOperator(request);
+      await setHostLimit(db, request.params.id, request.body.maxOperations);
+      return hostView((await findHost(db, request.params.id))!);
     });
 
     app.patch('/resources/:id', {
