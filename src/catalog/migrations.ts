@@ -264,6 +264,8 @@ migrations['0012-limits-and-agents'] = {
     // Where an operation's work is, for those limits: the host of its resources (when one), its bank.
     await db.schema.alterTable('operations').addColumn('host_id', 'text').execute();
     await db.schema.alterTable('operations').addColumn('bank_id', 'text').execute();
+    // Every operation now has its job's id from the start; the sweep sends it again by that id.
+    await sql`update operations set job_id = gen_random_uuid()::text where job_id is null`.execute(db);
     await db.schema.createIndex('operations_running_bank').on('operations').column('bank_id').where(sql.ref('state'), '=', 'running').execute();
     // When an agent (`cairn worker --host`) last said it serves the host; set: only its agents run its operations.
     await db.schema.alterTable('hosts').addColumn('agent_seen_at', 'timestamptz').execute();

@@ -107,14 +107,16 @@ export async function listOperations(db: Kysely<Database>, filter: { tenants?: s
 
 /**
  * Marks an attempt begun; undefined when the operation has ended already (a retried job finds nothing
- * to do), or `waitFor` when its bank runs as many operations as its limit allows (the bank's row is
+ * to do, or the job is not the operation's current one), or `waitFor` when its bank runs as many operations as its limit allows (the bank's row is
  * locked while counting, so two nodes cannot both take the last slot). An attempt of an operation
  * already running (a retry after its node died) keeps its slot.
  */
-export async function startAttempt(db: Kysely<Database>, id: string): Promise<OperationRow | { waitFor: string; scheduled: boolean } | undefined> {
+export async function startAttempt(db: Kysely<Database>, id: string, jobId: string): Promise<OperationRow | { waitFor: string; scheduled: boolean } | undefined> {
   return db.transaction().execute(async (tx) => {
-    const cur = await tx.selectFrom('operations').select(['state', 'bank_id', 'scheduled']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const cur = await tx.selectFrom('operations').select(['state', 'bank_id', 'scheduled', 'job_id']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!cur || (cur.state !== 'queued' && cur.state !== 'running')) return undefined;
+    // A job that is no longer the operation's (replaced while it waited for a slot) does nothing: one job runs it.
+    if (cur.job_id !== jobId) return undefined;
     if (cur.state === 'queued' && cur.bank_id) {
       const bank = await tx.selectFrom('banks').select(['name', 'max_operations']).where('id', '=', cur.bank_id).forUpdate().executeTakeFirst();
       if (bank?.max_operations) {
@@ -152,10 +154,15 @@ export async function operationLog(db: Kysely<Database>, id: string): Promise<Lo
 }
 
 /** Ends an operation once: an operation that has ended already keeps its first ending. */
-export async function finishOperation(db: Kysely<Database>, id: string, state: 'succeeded' | 'failed' | 'cancelled', end: { result?: Record<string, unknown>; error?: string }): Promise<void> {
-  await db.updateTable('operations').set({
+/** Ends an operation; with `jobId`, only while that job is still its own (the sweep's verdict on a job it looked at). */
+export async function finishOperation(
+  db: Kysely<Database>, id: string, state: 'succeeded' | 'failed' | 'cancelled', end: { result?: Record<string, unknown>; error?: string; jobId?: string },
+): Promise<boolean> {
+  let q = db.updateTable('operations').set({
     state, finished_at: new Date(), ...(end.result ? { result: JSON.stringify(end.result) } : {}), ...(end.error ? { error: end.error } : {}),
-  }).where('id', '=', id).where('state', 'not in', FINISHED).execute();
+  }).where('id', '=', id).where('state', 'not in', FINISHED);
+  if (end.jobId) q = q.where('job_id', '=', end.jobId);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
 }
 
 /** Asks a running operation to stop; one still queued is cancelled at once. */

@@ -33,6 +33,11 @@ export interface NewOperation {
   scheduled?: boolean;
 }
 
+/** A failed turn or sweep is tried again at the next interval; said on stderr so that a stuck scheduler shows. */
+function complain(what: string, err: unknown): void {
+  process.stderr.write(`cairn: ${what} failed, to be tried again: ${(err as Error).message}\n`);
+}
+
 /** Operations people ask for run before the ones schedules and expiry make. */
 const PEOPLE_FIRST = 10;
 
@@ -67,9 +72,9 @@ export class Operations {
     const ops = new Operations(catalog.db, queue, notify);
     await ops.sweep();
     await queue.workWebhooks(deliverer(catalog.db, options.masterKey));
-    ops.#sweeper = setInterval(() => void ops.sweep().catch(() => undefined), settings.superviseSeconds * 1000);
+    ops.#sweeper = setInterval(() => void ops.sweep().catch((err: unknown) => complain('sweep', err)), settings.superviseSeconds * 1000);
     ops.#sweeper.unref();
-    ops.#scheduler = setInterval(() => void ops.turn().catch(() => undefined), (options.schedulerSeconds ?? 5) * 1000);
+    ops.#scheduler = setInterval(() => void ops.turn().catch((err: unknown) => complain('scheduler turn', err)), (options.schedulerSeconds ?? 5) * 1000);
     ops.#scheduler.unref();
     if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({
       ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op), wait: (id, scheduled, why) => ops.#wait(id, scheduled, why),
@@ -129,8 +134,9 @@ export class Operations {
         // Never sent: its submitter died between making it and queueing it.
         await this.#send([{ jobId: op.jobId, operationId: op.id }]);
       } else if (state === undefined || state === 'completed' || state === 'failed' || state === 'cancelled') {
-        await appendLog(this.#db, op.id, 'error', 'interrupted: the worker running it stopped and no attempt is left');
-        await finishOperation(this.#db, op.id, 'failed', { error: 'interrupted: the worker running it stopped and no attempt is left; run it again' });
+        // Only if the job looked at is still its own: a waiting operation gets a new job every few seconds.
+        const error = 'interrupted: the worker running it stopped and no attempt is left; run it again';
+        if (await finishOperation(this.#db, op.id, 'failed', { error, jobId: op.jobId })) await appendLog(this.#db, op.id, 'error', error);
       }
     }
     await sampleUsage(this.#db);

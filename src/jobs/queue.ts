@@ -40,7 +40,7 @@ function operationQueueOptions(settings: QueueSettings) {
     expireInSeconds: 24 * 3600,
   };
 }
-export type JobHandler = (operationId: string, attempt: { retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
+export type JobHandler = (operationId: string, attempt: { jobId: string; retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
 
 /** Where a job goes: in a host's group when the host limits what runs at once, to the host's queue when agents serve it. */
 export interface JobRoute { hostId: string; limit: number | null; agent: boolean }
@@ -124,7 +124,7 @@ export class JobQueue {
       await this.#ensure(name);
       await this.#boss.work<OperationJob>(name, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 1, groupConcurrency }, async (jobs: Job<OperationJob>[]) => {
         for (const job of jobs) {
-          await handler(job.data.operationId, { retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
+          await handler(job.data.operationId, { jobId: job.id, retry: job.retryCount, last: job.retryCount >= this.#settings.retryLimit, signal: job.signal });
         }
       });
     }

@@ -221,7 +221,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
   }
 
   return async (operationId, attempt) => {
-    const op = await startAttempt(db, operationId);
+    const op = await startAttempt(db, operationId, attempt.jobId);
     if (!op) return; // ended already (cancelled while queued, or finished by an earlier attempt)
     if ('waitFor' in op) return deps.wait(operationId, op.scheduled, op.waitFor);
     const sink = new ProgressSink(db, op.id);

@@ -90,6 +90,8 @@ test('scheduler turns: once per tick across nodes, missed ticks collapsed, windo
   // A plan made after the latest tick waits for the next one.
   await sql`update scheduler_clock set through = now() - interval '2 minutes'`.execute(db);
   const late = await createPlan(db, acme.id, { name: 'late', policyId: everyMinute.id, bankId: bank.id, resourceIds: [resources.get('d')!] });
+  // Made "a minute from now": no tick the turn can see is after it, whatever second this runs at.
+  await sql`update plans set created_at = now() + interval '1 minute' where id = ${late.id}`.execute(db);
   await schedulerTurn(db);
   ops = await scheduledOps(db);
   assert.equal(ops.filter((o) => (o.request as { planId?: string }).planId === late.id).length, 0, 'no run for a tick before the plan existed');
