@@ -82,7 +82,9 @@ export class JobQueue {
     const byQueue = new Map<string, typeof jobs>();
     for (const j of jobs) {
       const name = j.route?.agent ? hostQueue(j.route.hostId) : QUEUE;
-      byQueue.set(name, [...(byQueue.get(name) ?? []), j]);
+      const list = byQueue.get(name);
+      if (list) list.push(j);
+      else byQueue.set(name, [j]);
     }
     for (const [name, list] of byQueue) {
       await this.#ensure(name);

@@ -81,7 +81,9 @@ async function planTicks(tx: Transaction<Database>, after: Date, until: Date): P
     const parts = new Map<string, string[]>();
     for (const id of resources.get(plan.id) ?? []) {
       const key = agentHost.get(id)?.id ?? '';
-      parts.set(key, [...(parts.get(key) ?? []), id]);
+      const part = parts.get(key);
+      if (part) part.push(id);
+      else parts.set(key, [id]);
     }
     for (const [host, resourceIds] of parts) {
       const refused = refusal(plan.tenant_id, resourceIds.length);
