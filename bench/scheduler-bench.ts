@@ -1,7 +1,7 @@
 // `npm run bench:scheduler`: the scheduler at scale. N plans (10,000 by default), each with one
 // resource, on policies that tick every minute, served by three `cairn server` processes on one
 // PostgreSQL database. For several ticks it reports runs per plan per tick (must be exactly one: none
-// missed, none twice), the delay from each tick to its operation being queued (p50/p99/max), the
+// missed, none twice, each with exactly one job), the delay from each tick to its operation being queued (p50/p99/max), the
 // scheduler's turn time, and how much the catalog grew per run. The nodes run no operations
 // (CAIRN_WORKERS=0): what is measured is the scheduler, not the backups (see `npm run bench`).
 //
@@ -110,14 +110,18 @@ async function main(): Promise<void> {
 
     const perTick = [];
     for (const tick of ticks) {
-      const { rows } = await db.query<{ runs: number; plans: number; twice: number; p50: number; p99: number; max: number; turn: number }>(`
+      // A run's job is its operation's job_id; a run without one would never start, and a second job
+      // for one operation (sent twice) would run it twice if its guard failed.
+      const { rows } = await db.query<{ runs: number; plans: number; twice: number; jobless: number; doubled: number; p50: number; p99: number; max: number; turn: number }>(`
         with runs as (
-          select o.request->>'planId' as plan, extract(epoch from (j.created_on - $1::timestamptz)) as delay, o.created_at as made, j.created_on as queued
+          select o.id, o.request->>'planId' as plan, extract(epoch from (j.created_on - $1::timestamptz)) as delay, o.created_at as made, j.created_on as queued, j.id as job
           from operations o left join pgboss.job j on j.id = o.job_id::uuid and j.name = 'operations'
           where o.scheduled and o.type = 'backup' and o.dedupe_key like 'plan:%@' || $2
         )
         select count(*)::int as runs, count(distinct plan)::int as plans,
           (select count(*)::int from (select plan from runs group by plan having count(*) > 1) d) as twice,
+          (select count(*)::int from runs where job is null) as jobless,
+          (select count(*)::int from (select j.data->>'operationId' from pgboss.job j join runs r on r.id = j.data->>'operationId' group by 1 having count(*) > 1) d) as doubled,
           percentile_cont(0.5) within group (order by delay) as p50, percentile_cont(0.99) within group (order by delay) as p99, max(delay) as max,
           extract(epoch from (max(queued) - min(made))) as turn
         from runs`, [tick, tick.toISOString()]);
@@ -127,9 +131,9 @@ async function main(): Promise<void> {
     const { rows: [boss] } = await db.query<{ n: string }>(`select coalesce(sum(pg_total_relation_size(c.oid)), 0) as n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'pgboss' and c.relkind in ('r', 'p')`);
     const runs = perTick.reduce((a, t) => a + t.runs, 0);
     console.log(`\nScheduler: ${PLANS} plans, ${NODES} nodes on PostgreSQL, ${TICKS} ticks (one a minute)\n`);
-    console.log('tick (UTC)  runs    plans run  runs/plan  twice  queued p50  p99     max      turn');
+    console.log('tick (UTC)  runs    plans run  runs/plan  twice  no job  2 jobs  queued p50  p99     max      turn');
     for (const t of perTick) {
-      console.log(`${t.tick.slice(11, 16)}       ${String(t.runs).padEnd(7)} ${String(t.plans).padEnd(10)} ${(t.runs / PLANS).toFixed(3).padEnd(10)} ${String(t.twice).padEnd(6)} ${Number(t.p50).toFixed(2).padStart(7)} s ${Number(t.p99).toFixed(2).padStart(5)} s ${Number(t.max).toFixed(2).padStart(5)} s ${Number(t.turn).toFixed(2).padStart(6)} s`);
+      console.log(`${t.tick.slice(11, 16)}       ${String(t.runs).padEnd(7)} ${String(t.plans).padEnd(10)} ${(t.runs / PLANS).toFixed(3).padEnd(10)} ${String(t.twice).padEnd(6)} ${String(t.jobless).padEnd(7)} ${String(t.doubled).padEnd(7)} ${Number(t.p50).toFixed(2).padStart(7)} s ${Number(t.p99).toFixed(2).padStart(5)} s ${Number(t.max).toFixed(2).padStart(5)} s ${Number(t.turn).toFixed(2).padStart(6)} s`);
     }
     console.log(`\ncatalog: ${mib(before)} MiB after seeding, ${mib(after)} MiB after ${runs} runs (+${mib(after - before)} MiB, ${((after - before) / Math.max(1, runs)).toFixed(0)} bytes a run; the job queue ${mib(Number(boss!.n))} MiB)`);
     const out = fileURLToPath(new URL('../bench-output/', import.meta.url));
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     const file = join(out, `scheduler-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.json`);
     await writeFile(file, JSON.stringify({ plans: PLANS, nodes: NODES, ticks: perTick, catalogBytes: { before, after }, jobQueueBytes: Number(boss!.n) }, null, 2));
     console.log(`written to ${file}`);
-    if (perTick.some((t) => t.runs !== PLANS || t.twice > 0)) process.exitCode = 1;
+    if (perTick.some((t) => t.runs !== PLANS || t.twice > 0 || t.jobless > 0 || t.doubled > 0)) process.exitCode = 1;
   } finally {
     await Promise.all(nodes.map(stopNode));
     await db.end().catch(() => undefined);

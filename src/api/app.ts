@@ -62,7 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tenantRoutes(options.catalog), { prefix: '/v1' });
   await app.register(userRoutes(options.catalog), { prefix: '/v1' });
   await app.register(bankRoutes(options.catalog, options.masterKey, options.banks, options.operations), { prefix: '/v1' });
-  await app.register(resourceRoutes(options.catalog, options.plugins), { prefix: '/v1' });
+  await app.register(resourceRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
   await app.register(policyRoutes(options.catalog), { prefix: '/v1' });
   await app.register(planRoutes(options.catalog), { prefix: '/v1' });
   await app.register(checkpointRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });

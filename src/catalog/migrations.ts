@@ -272,6 +272,21 @@ migrations['0012-limits-and-agents'] = {
   },
 };
 
+migrations['0013-waits'] = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // When a queued operation's job may start (a schedule's jitter, a wait for a slot): the sweep looks
+    // only at those overdue, so operations waiting on purpose do not crowd out a lost one.
+    await db.schema.alterTable('operations').addColumn('due_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+    await sql`update operations set due_at = created_at`.execute(db);
+    // Times it found its host or bank full: each wait is longer, and a slot freed wakes the first waiter.
+    await db.schema.alterTable('operations').addColumn('waits', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.createIndex('operations_queued_due').on('operations').column('due_at').where(sql.ref('state'), '=', 'queued').execute();
+    await db.schema.createIndex('operations_running_host').on('operations').column('host_id').where(sql.ref('state'), '=', 'running').execute();
+    await db.schema.createIndex('operations_waiting').on('operations').columns(['bank_id', 'host_id'])
+      .where(sql<boolean>`state = 'queued' and waits > 0`).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };

@@ -3,7 +3,7 @@
  * and as it ended. Workers write them; the API reads them.
  */
 import { randomUUID } from 'node:crypto';
-import { type Kysely } from 'kysely';
+import { type Kysely, type Transaction } from 'kysely';
 import { timeOrderedId } from './ids.ts';
 import { placements } from './placement.ts';
 import type { Database, OperationState, OperationType } from './schema.ts';
@@ -52,6 +52,8 @@ export interface OperationToMake {
   tenantId: string | null; type: OperationType; request: Record<string, unknown>; createdBy: string | null; dedupeKey: string; scheduled: boolean;
   /** Made failed at once, with this reason in its error and log (a schedule's backup over quota). */
   refused?: string;
+  /** When its job may start (a schedule's jitter). */
+  startAfter?: Date;
 }
 
 const CHUNK = 1000;
@@ -68,7 +70,7 @@ export async function createOperations(db: Kysely<Database>, ops: OperationToMak
     const at = await placements(db, chunk);
     const rows = await db.insertInto('operations').values(chunk.map((op, k) => ({
       id: timeOrderedId(), tenant_id: op.tenantId, type: op.type, request: JSON.stringify(op.request), created_by: op.createdBy,
-      dedupe_key: op.dedupeKey, scheduled: op.scheduled, job_id: randomUUID(), host_id: at[k]!.hostId, bank_id: at[k]!.bankId,
+      dedupe_key: op.dedupeKey, scheduled: op.scheduled, job_id: randomUUID(), host_id: at[k]!.hostId, bank_id: at[k]!.bankId, due_at: op.startAfter ?? now,
       ...(op.refused ? { state: 'failed' as const, error: op.refused, finished_at: now } : { state: 'queued' as const }),
     }))).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning(['id', 'dedupe_key', 'job_id']).execute();
     for (const r of rows) made.set(r.dedupe_key!, { id: r.id, jobId: r.job_id! });
@@ -78,16 +80,26 @@ export async function createOperations(db: Kysely<Database>, ops: OperationToMak
   return made;
 }
 
+/** An operation the sweep looks at. */
+export interface SweepItem { id: string; jobId: string; hostId: string | null; state: OperationState; attempts: number; scheduled: boolean }
+
 /**
  * What the sweep looks at, bounded however long the queue: every running operation (no more than the
- * cluster runs at once), and the 200 oldest queued for over five minutes (whose job may never have been
- * sent, its submitter dead, or may have failed before an attempt began).
+ * cluster runs at once), and the 200 queued ones longest overdue by five minutes (whose job may never
+ * have been sent, its submitter dead, or may have failed before an attempt began). Operations waiting
+ * on purpose (a schedule's jitter, a full host or bank) are not yet due, and those found waiting in the
+ * queue (for an agent) go to the back (lookedAt), so they do not crowd out a lost one.
  */
-export async function operationsToSweep(db: Kysely<Database>): Promise<{ id: string; jobId: string; hostId: string | null; state: OperationState; attempts: number }[]> {
-  const q = db.selectFrom('operations').select(['id', 'job_id', 'host_id', 'state', 'attempts']);
+export async function operationsToSweep(db: Kysely<Database>): Promise<SweepItem[]> {
+  const q = db.selectFrom('operations').select(['id', 'job_id', 'host_id', 'state', 'attempts', 'scheduled']);
   const running = await q.where('state', '=', 'running').execute();
-  const waiting = await q.where('state', '=', 'queued').where('created_at', '<', new Date(Date.now() - 5 * 60_000)).orderBy('created_at').limit(200).execute();
-  return [...running, ...waiting].map((r) => ({ id: r.id, jobId: r.job_id!, hostId: r.host_id, state: r.state, attempts: r.attempts }));
+  const overdue = await q.where('state', '=', 'queued').where('due_at', '<', new Date(Date.now() - 5 * 60_000)).orderBy('due_at').limit(200).execute();
+  return [...running, ...overdue].map((r) => ({ id: r.id, jobId: r.job_id!, hostId: r.host_id, state: r.state, attempts: r.attempts, scheduled: r.scheduled }));
+}
+
+/** Queued operations whose job the sweep found waiting: the next sweeps look at the others first. */
+export async function lookedAt(db: Kysely<Database>, ids: string[]): Promise<void> {
+  if (ids.length) await db.updateTable('operations').set({ due_at: new Date() }).where('id', 'in', ids).where('state', '=', 'queued').execute();
 }
 
 export async function findOperation(db: Kysely<Database>, id: string): Promise<OperationRow | undefined> {
@@ -105,24 +117,25 @@ export async function listOperations(db: Kysely<Database>, filter: { tenants?: s
   return (await q.execute()).map(operationOf);
 }
 
+/** Why an attempt cannot start yet: its host or bank runs as many operations as its limit allows. */
+export interface Wait { waitFor: string; scheduled: boolean; waits: number }
+
 /**
  * Marks an attempt begun; undefined when the operation has ended already (a retried job finds nothing
- * to do, or the job is not the operation's current one), or `waitFor` when its bank runs as many operations as its limit allows (the bank's row is
- * locked while counting, so two nodes cannot both take the last slot). An attempt of an operation
- * already running (a retry after its node died) keeps its slot.
+ * to do, or the job is not the operation's current one), or a `Wait` when its host or bank is full. The
+ * host's and the bank's rows are locked while counting (always in that order), so two nodes cannot
+ * both take the last slot. An attempt of an operation already running (a retry after its node died)
+ * keeps its slot.
  */
-export async function startAttempt(db: Kysely<Database>, id: string, jobId: string): Promise<OperationRow | { waitFor: string; scheduled: boolean } | undefined> {
+export async function startAttempt(db: Kysely<Database>, id: string, jobId: string): Promise<OperationRow | Wait | undefined> {
   return db.transaction().execute(async (tx) => {
-    const cur = await tx.selectFrom('operations').select(['state', 'bank_id', 'scheduled', 'job_id']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const cur = await tx.selectFrom('operations').select(['state', 'host_id', 'bank_id', 'scheduled', 'job_id', 'waits']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!cur || (cur.state !== 'queued' && cur.state !== 'running')) return undefined;
     // A job that is no longer the operation's (replaced while it waited for a slot) does nothing: one job runs it.
     if (cur.job_id !== jobId) return undefined;
-    if (cur.state === 'queued' && cur.bank_id) {
-      const bank = await tx.selectFrom('banks').select(['name', 'max_operations']).where('id', '=', cur.bank_id).forUpdate().executeTakeFirst();
-      if (bank?.max_operations) {
-        const { n } = await tx.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n')).where('bank_id', '=', cur.bank_id).where('state', '=', 'running').executeTakeFirstOrThrow();
-        if (Number(n) >= bank.max_operations) return { waitFor: `bank ${bank.name} runs ${bank.max_operations} operation(s) at once, its limit`, scheduled: cur.scheduled };
-      }
+    if (cur.state === 'queued') {
+      const why = await full(tx, 'host', cur.host_id) ?? await full(tx, 'bank', cur.bank_id);
+      if (why) return { waitFor: why, scheduled: cur.scheduled, waits: cur.waits };
     }
     const r = await tx.updateTable('operations')
       .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), started_at: eb.fn.coalesce('started_at', eb.val(new Date())) }))
@@ -131,13 +144,46 @@ export async function startAttempt(db: Kysely<Database>, id: string, jobId: stri
   });
 }
 
-/** Gives a waiting operation the job that will try it again; the log says why it waits, once. */
-export async function deferOperation(db: Kysely<Database>, id: string, jobId: string, why: string): Promise<boolean> {
-  const r = await db.updateTable('operations').set({ job_id: jobId }).where('id', '=', id).where('state', '=', 'queued').executeTakeFirst();
+/** Why an attempt on this host or bank cannot start now, or undefined when it has a free slot. */
+async function full(tx: Transaction<Database>, what: 'host' | 'bank', id: string | null): Promise<string | undefined> {
+  if (!id) return undefined;
+  const row = await tx.selectFrom(what === 'host' ? 'hosts' : 'banks').select(['name', 'max_operations']).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row?.max_operations) return undefined;
+  const { n } = await tx.selectFrom('operations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(what === 'host' ? 'host_id' : 'bank_id', '=', id).where('state', '=', 'running').executeTakeFirstOrThrow();
+  return Number(n) >= row.max_operations ? `${what} ${row.name} runs ${row.max_operations} operation(s) at once, its limit` : undefined;
+}
+
+/**
+ * Gives a waiting operation the job that will try it again, due at `dueAt`, and counts the wait; false
+ * when it no longer waits. The log says why it waits, once.
+ */
+export async function deferOperation(db: Kysely<Database>, id: string, jobId: string, why: string, dueAt: Date): Promise<boolean> {
+  const r = await db.updateTable('operations').set((eb) => ({ job_id: jobId, due_at: dueAt, waits: eb('waits', '+', 1) }))
+    .where('id', '=', id).where('state', '=', 'queued').executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return false;
   const last = await db.selectFrom('operation_log').select('message').where('operation_id', '=', id).orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (last?.message !== `waiting: ${why}`) await appendLog(db, id, 'info', `waiting: ${why}`);
   return true;
+}
+
+/**
+ * After an operation ended: the operation that has waited for a slot on its host or bank and comes
+ * first (people's before schedules', then the oldest), given a new job due now; undefined when none
+ * waits. Its old job, due later, finds itself replaced and does nothing.
+ */
+export async function wakeWaiter(db: Kysely<Database>, ended: string): Promise<{ id: string; jobId: string; scheduled: boolean } | undefined> {
+  return db.transaction().execute(async (tx) => {
+    const op = await tx.selectFrom('operations').select(['host_id', 'bank_id', 'state']).where('id', '=', ended).executeTakeFirst();
+    if (!op || !FINISHED.includes(op.state) || (!op.host_id && !op.bank_id)) return undefined;
+    const next = await tx.selectFrom('operations').select(['id', 'scheduled']).where('state', '=', 'queued').where('waits', '>', 0)
+      .where((eb) => eb.or([...(op.bank_id ? [eb('bank_id', '=', op.bank_id)] : []), ...(op.host_id ? [eb('host_id', '=', op.host_id)] : [])]))
+      .orderBy('scheduled').orderBy('created_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    if (!next) return undefined;
+    const jobId = randomUUID();
+    await tx.updateTable('operations').set({ job_id: jobId, due_at: new Date() }).where('id', '=', next.id).execute();
+    return { id: next.id, jobId, scheduled: next.scheduled };
+  });
 }
 
 export async function setProgress(db: Kysely<Database>, id: string, progress: Record<string, unknown>): Promise<void> {
@@ -153,8 +199,7 @@ export async function operationLog(db: Kysely<Database>, id: string): Promise<Lo
   return rows.map((r) => ({ id: Number(r.id), at: r.at, level: r.level, message: r.message }));
 }
 
-/** Ends an operation once: an operation that has ended already keeps its first ending. */
-/** Ends an operation; with `jobId`, only while that job is still its own (the sweep's verdict on a job it looked at). */
+/** Ends an operation once (one that has ended keeps its first ending); with `jobId`, only while that job is still its own (the sweep's verdict on a job it looked at). */
 export async function finishOperation(
   db: Kysely<Database>, id: string, state: 'succeeded' | 'failed' | 'cancelled', end: { result?: Record<string, unknown>; error?: string; jobId?: string },
 ): Promise<boolean> {

@@ -4,6 +4,7 @@
  * the operation is made, in a query per kind of reference however many operations.
  */
 import type { Kysely } from 'kysely';
+import { inChunks } from './chunks.ts';
 import type { Database, OperationType } from './schema.ts';
 
 export interface Placement { hostId: string | null; bankId: string | null }
@@ -11,16 +12,10 @@ export interface Placement { hostId: string | null; bankId: string | null }
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 
 async function lookup(db: Kysely<Database>, table: 'resources' | 'checkpoints', ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 5000) {
-    const chunk = unique.slice(i, i + 5000);
-    const rows = table === 'resources'
-      ? (await db.selectFrom('resources').select(['id', 'host_id as ref']).where('id', 'in', chunk).execute())
-      : (await db.selectFrom('checkpoints').select(['id', 'bank_id as ref']).where('id', 'in', chunk).execute());
-    for (const r of rows) out.set(r.id, r.ref);
-  }
-  return out;
+  const rows = await inChunks(ids, (chunk) => (table === 'resources'
+    ? db.selectFrom('resources').select(['id', 'host_id as ref']).where('id', 'in', chunk).execute()
+    : db.selectFrom('checkpoints').select(['id', 'bank_id as ref']).where('id', 'in', chunk).execute()));
+  return new Map(rows.map((r) => [r.id, r.ref]));
 }
 
 /** The one value all of `values` share, or null. */
@@ -49,32 +44,26 @@ export interface JobRoute {
   limit: number | null;
   /** Only the host's agents may run it. */
   agent: boolean;
+  hostName: string;
+  /** When an agent last said it serves the host. */
+  agentSeenAt: Date | null;
 }
 
 /** The operations among `ids` whose host limits how many run at once or has an agent, with what applies. */
 export async function jobRoutes(db: Kysely<Database>, ids: string[]): Promise<Map<string, JobRoute>> {
-  const out = new Map<string, JobRoute>();
-  for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await db.selectFrom('operations').innerJoin('hosts', 'hosts.id', 'operations.host_id')
-      .select(['operations.id', 'hosts.id as hostId', 'hosts.max_operations as limit', 'hosts.agent_seen_at as agentSeenAt'])
-      .where('operations.id', 'in', ids.slice(i, i + 5000))
-      .where((eb) => eb.or([eb('hosts.max_operations', 'is not', null), eb('hosts.agent_seen_at', 'is not', null)])).execute();
-    for (const r of rows) out.set(r.id, { hostId: r.hostId, limit: r.limit, agent: r.agentSeenAt !== null });
-  }
-  return out;
+  const rows = await inChunks(ids, (chunk) => db.selectFrom('operations').innerJoin('hosts', 'hosts.id', 'operations.host_id')
+    .select(['operations.id', 'hosts.id as hostId', 'hosts.name', 'hosts.max_operations as limit', 'hosts.agent_seen_at as agentSeenAt'])
+    .where('operations.id', 'in', chunk)
+    .where((eb) => eb.or([eb('hosts.max_operations', 'is not', null), eb('hosts.agent_seen_at', 'is not', null)])).execute());
+  return new Map(rows.map((r) => [r.id, { hostId: r.hostId, hostName: r.name, limit: r.limit, agent: r.agentSeenAt !== null, agentSeenAt: r.agentSeenAt }]));
 }
 
 /**
  * The host whose agents alone may back up each resource, or undefined when the servers and plain
  * workers serve it: one operation can only run where all its resources are reachable.
  */
-export async function agentHostOf(db: Kysely<Database>, resourceIds: string[]): Promise<Map<string, { id: string; name: string }>> {
-  const out = new Map<string, { id: string; name: string }>();
-  const unique = [...new Set(resourceIds)];
-  for (let i = 0; i < unique.length; i += 5000) {
-    const rows = await db.selectFrom('resources').innerJoin('hosts', 'hosts.id', 'resources.host_id')
-      .select(['resources.id', 'hosts.id as hostId', 'hosts.name']).where('resources.id', 'in', unique.slice(i, i + 5000)).where('hosts.agent_seen_at', 'is not', null).execute();
-    for (const r of rows) out.set(r.id, { id: r.hostId, name: r.name });
-  }
-  return out;
+export async function agentHostOf(db: Kysely<Database>, resourceIds: string[]): Promise<Map<string, { id: string; name: string; seenAt: Date }>> {
+  const rows = await inChunks(resourceIds, (chunk) => db.selectFrom('resources').innerJoin('hosts', 'hosts.id', 'resources.host_id')
+    .select(['resources.id', 'hosts.id as hostId', 'hosts.name', 'hosts.agent_seen_at as seenAt']).where('resources.id', 'in', chunk).where('hosts.agent_seen_at', 'is not', null).execute());
+  return new Map(rows.map((r) => [r.id, { id: r.hostId, name: r.name, seenAt: r.seenAt! }]));
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { CairnError } from '../core/errors.ts';
+import { groupBy, inChunks } from './chunks.ts';
 import { pgCode } from './ids.ts';
 import { checkResourceQuota } from './quotas.ts';
 import type { Database } from './schema.ts';
@@ -74,15 +75,17 @@ export async function updatePlan(db: Kysely<Database>, plan: PlanRow, p: Partial
 const columns = ['id', 'tenant_id', 'name', 'policy_id', 'bank_id', 'enabled', 'rpo_seconds', 'created_at'] as const;
 
 type Row = { id: string; tenant_id: string; name: string; policy_id: string; bank_id: string; enabled: boolean; rpo_seconds: number | null; created_at: Date };
+/** The resources of each plan (by id, in order); a plan without any is absent. */
+export async function planResources(db: Kysely<Database>, planIds: string[]): Promise<Map<string, string[]>> {
+  const links = await inChunks(planIds, (chunk) => db.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', chunk).orderBy('resource_id').execute());
+  return groupBy(links, (l) => l.plan_id, (l) => l.resource_id);
+}
+
 async function withResources(db: Kysely<Database>, rows: Row[]): Promise<PlanRow[]> {
-  const byPlan = new Map<string, string[]>(rows.map((r) => [r.id, []]));
-  for (let i = 0; i < rows.length; i += 5000) {
-    const links = await db.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', rows.slice(i, i + 5000).map((r) => r.id)).orderBy('resource_id').execute();
-    for (const l of links) byPlan.get(l.plan_id)!.push(l.resource_id);
-  }
+  const byPlan = await planResources(db, rows.map((r) => r.id));
   return rows.map((r) => ({
     id: r.id, tenantId: r.tenant_id, name: r.name, policyId: r.policy_id, bankId: r.bank_id, enabled: r.enabled, rpoSeconds: r.rpo_seconds, createdAt: r.created_at,
-    resourceIds: byPlan.get(r.id)!,
+    resourceIds: byPlan.get(r.id) ?? [],
   }));
 }
 

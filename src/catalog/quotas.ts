@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { CairnError } from '../core/errors.ts';
 import type { Database } from './schema.ts';
+import { inChunks } from './chunks.ts';
 
 export interface Quota { maxResources: number | null; maxCheckpoints: number | null; maxStoredBytes: number | null }
 export interface TenantUsage { resources: number; checkpoints: number; storedBytes: number }
@@ -58,11 +59,9 @@ export async function checkBackupQuota(db: Kysely<Database>, tenantId: string, a
  */
 export async function backupQuotaGate(db: Kysely<Database>, tenantIds: string[]): Promise<(tenantId: string, adding: number) => string | undefined> {
   const limited = new Map<string, { q: Quota; used: TenantUsage }>();
-  for (let i = 0; i < tenantIds.length; i += 5000) {
-    const rows = await db.selectFrom('quotas').select('tenant_id').where('tenant_id', 'in', tenantIds.slice(i, i + 5000))
-      .where((eb) => eb.or([eb('max_checkpoints', 'is not', null), eb('max_stored_bytes', 'is not', null)])).execute();
-    for (const r of rows) limited.set(r.tenant_id, { q: await getQuota(db, r.tenant_id), used: await tenantUsage(db, r.tenant_id) });
-  }
+  const rows = await inChunks(tenantIds, (chunk) => db.selectFrom('quotas').select('tenant_id').where('tenant_id', 'in', chunk)
+    .where((eb) => eb.or([eb('max_checkpoints', 'is not', null), eb('max_stored_bytes', 'is not', null)])).execute());
+  for (const r of rows) limited.set(r.tenant_id, { q: await getQuota(db, r.tenant_id), used: await tenantUsage(db, r.tenant_id) });
   return (tenantId, adding) => {
     const t = limited.get(tenantId);
     if (!t) return undefined;

@@ -1,6 +1,6 @@
 /** Hosts and the resources discovery finds on them, as a graph (a server's volumes point to it). */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CairnError } from '../core/errors.ts';
 import type { Resource } from '../core/plugin.ts';
 import type { Database, HostKind } from './schema.ts';
@@ -97,6 +97,28 @@ export async function registerAgent(db: Kysely<Database>, names: string[]): Prom
   const missing = names.filter((n) => !rows.some((r) => r.name === n));
   if (missing.length) throw new CairnError('bad-input', `there is no host named ${missing.join(', ')}: an operator adds it first (POST /v1/hosts), then its agent starts`);
   return rows.map(hostOf);
+}
+
+/** An agent not heard from for this long is taken as gone (it says it serves its hosts every 30 s). */
+export const AGENT_GONE_MS = 90_000;
+
+/**
+ * Gives a host back to the servers and plain workers: its operations queued or left running by a
+ * gone agent get new jobs (answered, to be sent to the common queue). Refused while an agent was heard
+ * from lately: a running agent would claim the host again at its next beat.
+ */
+export async function releaseAgentHost(db: Kysely<Database>, id: string): Promise<{ id: string; jobId: string; scheduled: boolean }[]> {
+  return db.transaction().execute(async (tx) => {
+    const host = await tx.selectFrom('hosts').select(['name', 'agent_seen_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!host) throw new CairnError('not-found', `there is no host ${id}`);
+    if (!host.agent_seen_at) return [];
+    if (Date.now() - host.agent_seen_at.getTime() < AGENT_GONE_MS) {
+      throw new CairnError('locked', `an agent of host ${host.name} was heard from at ${host.agent_seen_at.toISOString()}: stop it (cairn worker --host ${host.name}) and try again in ${Math.ceil(AGENT_GONE_MS / 1000)} s`);
+    }
+    await tx.updateTable('hosts').set({ agent_seen_at: null }).where('id', '=', id).execute();
+    return tx.updateTable('operations').set({ job_id: sql<string>`gen_random_uuid()::text`, due_at: new Date() })
+      .where('host_id', '=', id).where('state', 'in', ['queued', 'running']).returning(['id', 'job_id as jobId', 'scheduled']).execute() as Promise<{ id: string; jobId: string; scheduled: boolean }[]>;
+  });
 }
 
 export async function recordDiscoveryError(db: Kysely<Database>, hostId: string, error: string): Promise<void> {

@@ -192,6 +192,10 @@ export interface OperationTable {
   /** The host of its resources (when they are on one), and its bank: what the limits count. */
   host_id: ColumnType<string | null, string | null | undefined, string | null>;
   bank_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When its current job may start; while queued, the sweep looks at those overdue, and moves on those it finds waiting. */
+  due_at: ColumnType<Date, Date | undefined, Date>;
+  /** Times it found its host or bank running as many as its limit allows. */
+  waits: ColumnType<number, number | undefined, number>;
   /** Unique: what made it when it must be made once (plan:<id>@<tick>). */
   dedupe_key: string | null;
   /** Started by a schedule, not by someone. */

@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { enabledPlanStatuses } from '../catalog/rpo.ts';
+import { inChunks } from '../catalog/chunks.ts';
 import type { Database, WebhookEvent } from '../catalog/schema.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
 import { webhooksFor } from '../catalog/webhooks.ts';
@@ -47,16 +48,10 @@ export async function checkRpo(db: Kysely<Database>, notify: Notify): Promise<vo
   const statuses = await enabledPlanStatuses(db);
   const within = statuses.filter((s) => !s.status.outOfRpo).map((s) => s.plan.id);
   // Back within: the next lapse is told again.
-  for (let i = 0; i < within.length; i += 5000) {
-    await db.updateTable('plans').set({ rpo_alerted_at: null }).where('id', 'in', within.slice(i, i + 5000)).where('rpo_alerted_at', 'is not', null).execute();
-  }
+  await inChunks(within, (chunk) => db.updateTable('plans').set({ rpo_alerted_at: null }).where('id', 'in', chunk).where('rpo_alerted_at', 'is not', null).execute());
   const out = statuses.filter((s) => s.status.outOfRpo);
-  const claimed = new Set<string>();
-  for (let i = 0; i < out.length; i += 5000) {
-    const rows = await db.updateTable('plans').set({ rpo_alerted_at: new Date() })
-      .where('id', 'in', out.slice(i, i + 5000).map((s) => s.plan.id)).where('rpo_alerted_at', 'is', null).returning('id').execute();
-    for (const r of rows) claimed.add(r.id);
-  }
+  const claimed = new Set((await inChunks(out.map((s) => s.plan.id), (chunk) => db.updateTable('plans').set({ rpo_alerted_at: new Date() })
+    .where('id', 'in', chunk).where('rpo_alerted_at', 'is', null).returning('id').execute())).map((r) => r.id));
   for (const { plan, status } of out) {
     if (!claimed.has(plan.id)) continue;
     await notify(plan.tenantId, 'plan.out_of_rpo', {

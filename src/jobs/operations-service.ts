@@ -6,13 +6,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../catalog/catalog.ts';
-import { appendLog, createOperation, deferOperation, finishOperation, operationsToSweep, type OperationRow } from '../catalog/operations.ts';
+import { appendLog, createOperation, deferOperation, finishOperation, lookedAt, operationsToSweep, wakeWaiter, type OperationRow, type Wait } from '../catalog/operations.ts';
+import { AGENT_GONE_MS, releaseAgentHost } from '../catalog/resources.ts';
 import type { Database, OperationType } from '../catalog/schema.ts';
 import { sampleUsage } from '../catalog/usage.ts';
 import { operationRunner, type RunnerDeps } from './runner.ts';
 import { JobQueue, defaultSettings, type QueueSettings } from './queue.ts';
 import { schedulerTurn } from './scheduler.ts';
-import { jobRoutes } from '../catalog/placement.ts';
+import { jobRoutes, type JobRoute } from '../catalog/placement.ts';
 import { checkRpo, deliverer, notifier, type Notify } from './notifier.ts';
 
 export interface OperationsOptions extends Omit<RunnerDeps, 'db' | 'submitOnce' | 'notify' | 'wait'> {
@@ -40,6 +41,21 @@ function complain(what: string, err: unknown): void {
 
 /** Operations people ask for run before the ones schedules and expiry make. */
 const PEOPLE_FIRST = 10;
+const priorityOf = (scheduled: boolean): number => (scheduled ? 0 : PEOPLE_FIRST);
+
+/**
+ * How long an operation that found its host or bank full waits before it looks again: 10 s, doubling
+ * with each wait up to about 5 min, spread by up to half again so that waiters do not come back
+ * together. Most are woken sooner, by the end of an operation there (wakeWaiter).
+ */
+export function waitDelayMs(waits: number): number {
+  const base = 10_000 * 2 ** Math.min(waits, 5);
+  return base + randomInt(0, base / 2 + 1);
+}
+
+/** What an operation bound to an agent's host says while no agent runs. */
+const noAgent = (r: JobRoute): string =>
+  `waiting: no agent of host ${r.hostName} has been heard from since ${r.agentSeenAt!.toISOString()}; start one (cairn worker --host ${r.hostName}) on a machine that reaches it`;
 
 export class Operations {
   readonly #db: Kysely<Database>;
@@ -76,9 +92,14 @@ export class Operations {
     ops.#sweeper.unref();
     ops.#scheduler = setInterval(() => void ops.turn().catch((err: unknown) => complain('scheduler turn', err)), (options.schedulerSeconds ?? 5) * 1000);
     ops.#scheduler.unref();
-    if (options.concurrency > 0) await queue.work(options.concurrency, operationRunner({
-      ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op), wait: (id, scheduled, why) => ops.#wait(id, scheduled, why),
-    }), options.agentOf);
+    const run = operationRunner({ ...options, db: catalog.db, notify, submitOnce: (op) => ops.submitOnce(op), wait: (id, wait) => ops.#wait(id, wait) });
+    if (options.concurrency > 0) {
+      await queue.work(options.concurrency, async (id, attempt) => {
+        await run(id, attempt);
+        // Its slot on its host and bank is free (unless it is to be retried): the first waiter there goes now.
+        await ops.#wake(id).catch((err: unknown) => complain('waking a waiting operation', err));
+      }, options.agentOf);
+    }
     return ops;
   }
 
@@ -86,24 +107,48 @@ export class Operations {
   async submitOnce(op: NewOperation): Promise<OperationRow | undefined> {
     const made = await createOperation(this.#db, op);
     if (!made) return undefined;
-    await this.#send([{ jobId: made.jobId, operationId: made.row.id, priority: op.scheduled ? 0 : PEOPLE_FIRST }]);
+    await this.#send([{ jobId: made.jobId, operationId: made.row.id, priority: priorityOf(op.scheduled ?? false) }]);
     return made.row;
   }
 
-  /** Queues operations' jobs: to their host's agents when it has some, in its group when it limits how many run at once. */
+  /**
+   * Queues operations' jobs: to their host's agents when it has some, in its group when it limits how
+   * many run at once. One bound to an agent that is gone says so in its log.
+   */
   async #send(jobs: { jobId: string; operationId: string; priority?: number; startAfter?: Date }[]): Promise<void> {
     const routes = await jobRoutes(this.#db, jobs.map((j) => j.operationId));
     await this.#queue.enqueue(jobs.map((j) => {
       const route = routes.get(j.operationId);
       return route ? { ...j, route } : j;
     }));
+    const gone = jobs.flatMap((j) => {
+      const r = routes.get(j.operationId);
+      return r?.agent && Date.now() - r.agentSeenAt!.getTime() > AGENT_GONE_MS ? [{ operation_id: j.operationId, level: 'warning' as const, message: noAgent(r) }] : [];
+    });
+    for (let i = 0; i < gone.length; i += 1000) await this.#db.insertInto('operation_log').values(gone.slice(i, i + 1000)).execute();
   }
 
-  /** A waiting operation is tried again in 10 to 20 s (a new job: the one that found no slot ends). */
-  async #wait(operationId: string, scheduled: boolean, why: string): Promise<void> {
+  /** A waiting operation is tried again later, longer with each wait (a new job: the one that found no slot ends). */
+  async #wait(operationId: string, wait: Wait): Promise<void> {
     const jobId = randomUUID();
-    if (!(await deferOperation(this.#db, operationId, jobId, why))) return;
-    await this.#send([{ jobId, operationId, priority: scheduled ? 0 : PEOPLE_FIRST, startAfter: new Date(Date.now() + randomInt(10_000, 20_000)) }]);
+    const startAfter = new Date(Date.now() + waitDelayMs(wait.waits));
+    if (!(await deferOperation(this.#db, operationId, jobId, wait.waitFor, startAfter))) return;
+    await this.#send([{ jobId, operationId, priority: priorityOf(wait.scheduled), startAfter }]);
+  }
+
+  async #wake(ended: string): Promise<void> {
+    const next = await wakeWaiter(this.#db, ended);
+    if (next) await this.#send([{ jobId: next.jobId, operationId: next.id, priority: priorityOf(next.scheduled) }]);
+  }
+
+  /**
+   * Gives a host whose agents are gone back to the servers and plain workers: its queued operations,
+   * and those its dead agent left running, go to the common queue with new jobs.
+   */
+  async releaseAgent(hostId: string): Promise<void> {
+    const moved = await releaseAgentHost(this.#db, hostId);
+    await this.#queue.dropHostQueue(hostId);
+    await this.#send(moved.map((m) => ({ jobId: m.jobId, operationId: m.id, priority: priorityOf(m.scheduled) })));
   }
 
   async submit(op: Omit<NewOperation, 'dedupeKey'>): Promise<OperationRow> {
@@ -128,17 +173,21 @@ export class Operations {
 
   /** Ends what can no longer run and queues what was never queued; safe to run on every node at once. */
   async sweep(): Promise<void> {
+    const alive: string[] = [];
     for (const op of await operationsToSweep(this.#db)) {
       const state = await this.#queue.jobState(op.jobId, op.hostId);
+      if (op.state === 'queued' && (state === 'created' || state === 'retry')) alive.push(op.id);
       if (state === undefined && op.state === 'queued' && op.attempts === 0) {
         // Never sent: its submitter died between making it and queueing it.
-        await this.#send([{ jobId: op.jobId, operationId: op.id }]);
+        await this.#send([{ jobId: op.jobId, operationId: op.id, priority: priorityOf(op.scheduled) }]);
       } else if (state === undefined || state === 'completed' || state === 'failed' || state === 'cancelled') {
         // Only if the job looked at is still its own: a waiting operation gets a new job every few seconds.
         const error = 'interrupted: the worker running it stopped and no attempt is left; run it again';
         if (await finishOperation(this.#db, op.id, 'failed', { error, jobId: op.jobId })) await appendLog(this.#db, op.id, 'error', error);
       }
     }
+    // Found waiting in the queue (for an agent, say): looked at again after the others.
+    await lookedAt(this.#db, alive);
     await sampleUsage(this.#db);
     await checkRpo(this.#db, this.#notify);
   }

@@ -11,6 +11,8 @@ const QUEUE = 'operations';
 const hostQueue = (hostId: string): string => `operations.host.${hostId}`;
 /** One job per webhook delivery, retried with backoff until the receiver answers 2xx. */
 const WEBHOOKS = 'webhooks';
+/** Where pg-boss crons sent plans' ticks before the scheduler turns (scheduler.ts) replaced them. */
+const FORMER_TICKS = 'ticks';
 
 /** The highest per-host limit the queue enforces; a host allowing more is not limited. */
 export const MAX_GROUP_LIMIT = 256;
@@ -57,7 +59,8 @@ export class JobQueue {
   }
 
   static async start(connection: JobsConnection, settings: QueueSettings = defaultSettings): Promise<JobQueue> {
-    const common = { schema: 'pgboss', superviseIntervalSeconds: settings.superviseSeconds, schedule: true };
+    // The scheduler is ours (scheduler.ts): pg-boss's cron is not run.
+    const common = { schema: 'pgboss', superviseIntervalSeconds: settings.superviseSeconds, schedule: false };
     const boss = connection.kind === 'pglite'
       ? new PgBoss({ ...common, db: fromPglite(connection.pglite), backend: 'pglite' })
       : new PgBoss({ ...common, connectionString: connection.url, max: 4 });
@@ -67,6 +70,8 @@ export class JobQueue {
     try {
       await boss.createQueue(QUEUE, operationQueueOptions(settings));
       await boss.createQueue(WEBHOOKS, { retryLimit: settings.webhookRetries, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
+      // A catalog from before the scheduler turns: its crons and their jobs go with their queue.
+      if (await boss.getQueue(FORMER_TICKS)) await boss.deleteQueue(FORMER_TICKS);
     } catch (err) {
       await boss.stop({ graceful: false });
       throw err;
@@ -105,14 +110,22 @@ export class JobQueue {
     this.#made.add(name);
   }
 
-  /** The job's state, or undefined when the queue no longer holds it. */
+  /** The job's state, or undefined when the queue no longer holds it (in the common queue or, when it has agents, its host's). */
   async jobState(jobId: string, hostId: string | null): Promise<string | undefined> {
     for (const name of hostId ? [QUEUE, hostQueue(hostId)] : [QUEUE]) {
-      await this.#ensure(name);
+      if (!this.#made.has(name) && !(await this.#boss.getQueue(name))) continue; // a host that never had an agent has no queue
+      this.#made.add(name);
       const state = (await this.#boss.findJobs(name, { id: jobId, limit: 1 }))[0]?.state;
       if (state) return state;
     }
     return undefined;
+  }
+
+  /** Drops a host's queue and its jobs, when the host no longer has agents (their operations were given new jobs). */
+  async dropHostQueue(hostId: string): Promise<void> {
+    const name = hostQueue(hostId);
+    if (await this.#boss.getQueue(name)) await this.#boss.deleteQueue(name);
+    this.#made.delete(name);
   }
 
   /**

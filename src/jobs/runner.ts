@@ -15,7 +15,7 @@ import { selectRetention } from '../core/retention.ts';
 import { localTime } from '../core/schedule.ts';
 import type { NewOperation } from './operations-service.ts';
 import type { Notify } from './notifier.ts';
-import { appendLog, finishOperation, startAttempt, type OperationRow } from '../catalog/operations.ts';
+import { appendLog, finishOperation, startAttempt, type OperationRow, type Wait } from '../catalog/operations.ts';
 import { findHost, findResource, type HostRow } from '../catalog/resources.ts';
 import type { Database } from '../catalog/schema.ts';
 import { sampleUsage } from '../catalog/usage.ts';
@@ -44,8 +44,8 @@ export interface RunnerDeps {
   node: string;
   /** Queues an operation (the deletes of expired checkpoints), once per dedupe key. */
   submitOnce(op: NewOperation): Promise<OperationRow | undefined>;
-  /** Tries an operation again later: its bank runs as many operations as it may. */
-  wait(operationId: string, scheduled: boolean, why: string): Promise<void>;
+  /** Tries an operation again later: its host or bank runs as many operations as it may. */
+  wait(operationId: string, wait: Wait): Promise<void>;
 }
 
 /** Errors worth another attempt: the bank's storage or the source failing for a while, not a wrong request. */
@@ -223,7 +223,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
   return async (operationId, attempt) => {
     const op = await startAttempt(db, operationId, attempt.jobId);
     if (!op) return; // ended already (cancelled while queued, or finished by an earlier attempt)
-    if ('waitFor' in op) return deps.wait(operationId, op.scheduled, op.waitFor);
+    if ('waitFor' in op) return deps.wait(operationId, op);
     const sink = new ProgressSink(db, op.id);
     await log(op.id, 'info', `attempt ${op.attempts} on node ${deps.node}`);
     try {

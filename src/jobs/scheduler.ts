@@ -14,7 +14,9 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { listBanks } from '../catalog/banks.ts';
 import { listCheckpoints } from '../catalog/checkpoints.ts';
 import { createOperations, type OperationToMake } from '../catalog/operations.ts';
+import { planResources } from '../catalog/plans.ts';
 import { agentHostOf } from '../catalog/placement.ts';
+import { AGENT_GONE_MS } from '../catalog/resources.ts';
 import { backupQuotaGate } from '../catalog/quotas.ts';
 import type { Database } from '../catalog/schema.ts';
 import { cronOf, inWindow, lastTickIn, type Timing } from '../core/schedule.ts';
@@ -25,7 +27,6 @@ export interface Turn {
   refused: { operationId: string; tenantId: string | null; request: Record<string, unknown>; error: string }[];
 }
 
-interface Wanted { op: OperationToMake; startAfter?: Date }
 
 /** One turn; undefined when another node holds the clock or no time has passed. */
 export async function schedulerTurn(db: Kysely<Database>): Promise<Turn | undefined> {
@@ -34,13 +35,13 @@ export async function schedulerTurn(db: Kysely<Database>): Promise<Turn | undefi
       .where('name', '=', 'ticks').forUpdate().skipLocked().executeTakeFirst();
     if (!clock || clock.now <= clock.through) return undefined;
     const wanted = [...await planTicks(tx, clock.through, clock.now), ...await bankTicks(tx, clock.through, clock.now)];
-    const made = await createOperations(tx, wanted.map((w) => w.op));
+    const made = await createOperations(tx, wanted);
     await tx.updateTable('scheduler_clock').set({ through: clock.now }).where('name', '=', 'ticks').execute();
     const turn: Turn = { queued: [], refused: [] };
     for (const w of wanted) {
-      const m = made.get(w.op.dedupeKey);
+      const m = made.get(w.dedupeKey);
       if (!m) continue;
-      if (w.op.refused) turn.refused.push({ operationId: m.id, tenantId: w.op.tenantId, request: w.op.request, error: w.op.refused });
+      if (w.refused) turn.refused.push({ operationId: m.id, tenantId: w.tenantId, request: w.request, error: w.refused });
       else turn.queued.push({ operationId: m.id, jobId: m.jobId, ...(w.startAfter ? { startAfter: w.startAfter } : {}) });
     }
     return turn;
@@ -58,9 +59,11 @@ function tickOf(schedule: string, timeZone: string, after: Date, until: Date): D
 
 /**
  * A backup per enabled plan whose policy ticked in (after, until], inside its window and after the plan
- * was made; one per agent-served host when the plan's resources are on several such hosts.
+ * was made; one per agent-served host when the plan's resources are on several such hosts. A host
+ * whose agents are gone gets no new backup of a plan while one still waits for them: an outage of a
+ * week leaves one backup to run when an agent comes back, not a week of them.
  */
-async function planTicks(tx: Transaction<Database>, after: Date, until: Date): Promise<Wanted[]> {
+async function planTicks(tx: Transaction<Database>, after: Date, until: Date): Promise<OperationToMake[]> {
   const plans = await tx.selectFrom('plans').innerJoin('policies', 'policies.id', 'plans.policy_id')
     .select(['plans.id', 'plans.tenant_id', 'plans.bank_id', 'plans.created_at', 'plans.policy_id', 'policies.schedule', 'policies.time_zone', 'policies.timing', 'policies.options'])
     .where('plans.enabled', '=', true).where('policies.schedule', 'is not', null).execute();
@@ -72,10 +75,11 @@ async function planTicks(tx: Transaction<Database>, after: Date, until: Date): P
     const timing = plan.timing as Timing;
     if (tick && tick > plan.created_at && inWindow(tick, timing.window, plan.time_zone)) due.push({ plan, tick, timing });
   }
-  const resources = await resourcesOf(tx, due.map((d) => d.plan.id));
+  const resources = await planResources(tx, due.map((d) => d.plan.id));
   const agentHost = await agentHostOf(tx, [...resources.values()].flat());
   const refusal = await backupQuotaGate(tx, [...new Set(due.map((d) => d.plan.tenant_id))]);
-  const wanted: Wanted[] = [];
+  const waiting = await waitingForGoneAgents(tx, [...agentHost.values()]);
+  const wanted: OperationToMake[] = [];
   for (const { plan, tick, timing } of due) {
     // One run per node that can reach them: a host served by agents gets its own.
     const parts = new Map<string, string[]>();
@@ -86,13 +90,12 @@ async function planTicks(tx: Transaction<Database>, after: Date, until: Date): P
       else parts.set(key, [id]);
     }
     for (const [host, resourceIds] of parts) {
+      if (waiting.has(`${plan.id}@${host}`)) continue;
       const refused = refusal(plan.tenant_id, resourceIds.length);
       const key = `plan:${plan.id}@${tick.toISOString()}${parts.size > 1 ? `#${host || 'servers'}` : ''}`;
       wanted.push({
-        op: {
-          tenantId: plan.tenant_id, type: 'backup', createdBy: null, scheduled: true, dedupeKey: key,
-          request: { resourceIds, bankId: plan.bank_id, planId: plan.id, full: false, options: plan.options }, ...(refused ? { refused } : {}),
-        },
+        tenantId: plan.tenant_id, type: 'backup', createdBy: null, scheduled: true, dedupeKey: key,
+        request: { resourceIds, bankId: plan.bank_id, planId: plan.id, full: false, options: plan.options }, ...(refused ? { refused } : {}),
         // Jitter counts from the tick, not from the turn that found it.
         ...(timing.jitterSeconds ? { startAfter: new Date(tick.getTime() + randomInt(0, timing.jitterSeconds + 1) * 1000) } : {}),
       });
@@ -101,32 +104,28 @@ async function planTicks(tx: Transaction<Database>, after: Date, until: Date): P
   return wanted;
 }
 
-async function resourcesOf(tx: Transaction<Database>, planIds: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < planIds.length; i += 5000) {
-    const rows = await tx.selectFrom('plan_resources').select(['plan_id', 'resource_id']).where('plan_id', 'in', planIds.slice(i, i + 5000)).orderBy('resource_id').execute();
-    for (const r of rows) {
-      const list = out.get(r.plan_id);
-      if (list) list.push(r.resource_id);
-      else out.set(r.plan_id, [r.resource_id]);
-    }
-  }
-  return out;
+/** `<plan>@<host>` of the scheduled backups still queued for hosts whose agents are gone. */
+async function waitingForGoneAgents(tx: Transaction<Database>, hosts: { id: string; seenAt: Date }[]): Promise<Set<string>> {
+  const gone = [...new Set(hosts.filter((h) => Date.now() - h.seenAt.getTime() > AGENT_GONE_MS).map((h) => h.id))];
+  if (!gone.length) return new Set();
+  const rows = await tx.selectFrom('operations').select([sql<string>`request->>'planId'`.as('plan'), 'host_id'])
+    .where('state', '=', 'queued').where('scheduled', '=', true).where('type', '=', 'backup').where('host_id', 'in', gone).execute();
+  return new Set(rows.map((r) => `${r.plan}@${r.host_id}`));
 }
 
 /** A bank's garbage collection or verification whose schedule ticked in (after, until]. */
-async function bankTicks(tx: Transaction<Database>, after: Date, until: Date): Promise<Wanted[]> {
-  const wanted: Wanted[] = [];
+async function bankTicks(tx: Transaction<Database>, after: Date, until: Date): Promise<OperationToMake[]> {
+  const wanted: OperationToMake[] = [];
   for (const bank of await listBanks(tx)) {
     const m = bank.maintenance, tz = m.timeZone ?? 'UTC';
     const since = bank.createdAt > after ? bank.createdAt : after;
     const common = { tenantId: null, createdBy: null, scheduled: true };
     const gc = m.gcSchedule && tickOf(m.gcSchedule, tz, since, until);
-    if (gc) wanted.push({ op: { ...common, type: 'gc', dedupeKey: `gc:${bank.id}@${gc.toISOString()}`, request: { bankId: bank.id } } });
+    if (gc) wanted.push({ ...common, type: 'gc', dedupeKey: `gc:${bank.id}@${gc.toISOString()}`, request: { bankId: bank.id } });
     const verify = m.verifySchedule && tickOf(m.verifySchedule, tz, since, until);
     if (!verify) continue;
     const ids = await verificationSample(tx, bank.id, m.samplePercent, m.reverifyDays);
-    if (ids.length) wanted.push({ op: { ...common, type: 'verify', dedupeKey: `verify:${bank.id}@${verify.toISOString()}`, request: { checkpointIds: ids } } });
+    if (ids.length) wanted.push({ ...common, type: 'verify', dedupeKey: `verify:${bank.id}@${verify.toISOString()}`, request: { checkpointIds: ids } });
   }
   return wanted;
 }

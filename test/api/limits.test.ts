@@ -6,28 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../testkit/cairn-server.ts';
-import { signIn, type Api, type OperationJson } from '../testkit/api-client.ts';
+import { signIn } from '../testkit/api-client.ts';
+import { backupsTogether, mostAtOnce, spans } from '../testkit/overlap.ts';
 import { randomVolume } from '../testkit/files.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 const ADMIN_PASSWORD = 'operator passphrase for limits';
-
-type Timed = OperationJson & { startedAt: string; finishedAt: string };
-
-/** The most of `ops` that were running at one instant. */
-function mostAtOnce(ops: Timed[]): number {
-  const edges = ops.flatMap((o) => [{ at: Date.parse(o.startedAt), d: 1 }, { at: Date.parse(o.finishedAt), d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
-  let now = 0, most = 0;
-  for (const e of edges) most = Math.max(most, (now += e.d));
-  return most;
-}
-
-async function threeBackups(api: Api, resourceIds: string[]): Promise<Timed[]> {
-  const ids = await Promise.all(resourceIds.map(async (id) => (await api.send<{ id: string }>('POST', '/v1/checkpoints', { resourceIds: [id], full: true })).body.id));
-  const ops = await Promise.all(ids.map((id) => api.finished(id)));
-  for (const op of ops) assert.equal(op.state, 'succeeded', JSON.stringify(op));
-  return ops as Timed[];
-}
 
 test('limits per host and per bank: backups that overlap run one at a time when limited', async (t) => {
   const dir = await tempDir(t);
@@ -44,8 +28,8 @@ test('limits per host and per bank: backups that overlap run one at a time when 
   const resources = (await admin.get<{ items: { id: string }[] }>('/v1/resources?type=volume')).body.items.map((r) => r.id);
   assert.equal(resources.length, 3);
 
-  const free = await threeBackups(admin, resources);
-  assert.ok(mostAtOnce(free) >= 2, `without limits the backups overlap: ${JSON.stringify(free.map((o) => [o.startedAt, o.finishedAt]))}`);
+  const free = await backupsTogether(admin, resources);
+  assert.ok(mostAtOnce(free) >= 2, `without limits the backups overlap: ${spans(free)}`);
 
   // Bad limits: refused, nothing changed; only operators set them.
   for (const bad of [0, 1000, 1.5, 'two']) assert.equal((await admin.send('PATCH', `/v1/hosts/${host}`, { maxOperations: bad })).status, 400, `maxOperations ${bad}`);
@@ -61,15 +45,15 @@ test('limits per host and per bank: backups that overlap run one at a time when 
   const limited = await admin.send<{ maxOperations: number }>('PATCH', `/v1/hosts/${host}`, { maxOperations: 1 });
   assert.equal(limited.status, 200, JSON.stringify(limited.body));
   assert.equal(limited.body.maxOperations, 1);
-  const byHost = await threeBackups(admin, resources);
-  assert.equal(mostAtOnce(byHost), 1, `one at a time on the host: ${JSON.stringify(byHost.map((o) => [o.startedAt, o.finishedAt]))}`);
+  const byHost = await backupsTogether(admin, resources);
+  assert.equal(mostAtOnce(byHost), 1, `one at a time on the host: ${spans(byHost)}`);
 
   await admin.send('PATCH', `/v1/hosts/${host}`, { maxOperations: null });
   const bankLimited = await admin.send<{ maxOperations: number; maintenance: Record<string, unknown> }>('PATCH', `/v1/banks/${bank.id}`, { maxOperations: 1 });
   assert.equal(bankLimited.status, 200, JSON.stringify(bankLimited.body));
   assert.equal(bankLimited.body.maxOperations, 1);
-  const byBank = await threeBackups(admin, resources);
-  assert.equal(mostAtOnce(byBank), 1, `one at a time in the bank: ${JSON.stringify(byBank.map((o) => [o.startedAt, o.finishedAt]))}`);
+  const byBank = await backupsTogether(admin, resources);
+  assert.equal(mostAtOnce(byBank), 1, `one at a time in the bank: ${spans(byBank)}`);
   const waited = byBank.flatMap((o) => o.log.map((l) => l.message)).filter((m) => m.startsWith('waiting: '));
   assert.ok(waited.length >= 1, 'an operation that found the bank full says it waits');
   assert.match(waited[0]!, /^waiting: bank local runs 1 operation\(s\) at once, its limit$/);

@@ -2,11 +2,13 @@
 // from then on its operations (backups of its volumes, restores onto it) run on the agent and on no
 // other node, wait while no agent runs, and go on when one starts; a host without an agent is served
 // by the servers. A backup mixing both is refused. An agent for a host the catalog lacks says so and stops.
+// A host whose agent is gone says so in its operations' logs, and an operator can give it back to the servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { startServer, startWorker } from '../testkit/cairn-server.ts';
 import { signIn, type Api, type OperationJson } from '../testkit/api-client.ts';
 import { makeImage, sha256 } from '../testkit/files.ts';
@@ -79,4 +81,27 @@ test('an agent runs its host\'s operations and no other node does; they wait for
   assert.equal(restore.state, 'succeeded', JSON.stringify(restore));
   assert.equal(ranOn(restore), again.child.pid);
   assert.equal(await sha256(join(dir, 'there', 'back.img')), await sha256(join(dir, 'there', 'there.img')));
+
+  // The host is given back to the servers: refused while its agent runs; once the agent is gone (heard
+  // from ten minutes ago), a waiting backup says what it waits for, and the release sends it to the server.
+  const thereId = (await api.get<{ items: { id: string; name: string }[] }>('/v1/hosts')).body.items.find((h) => h.name === 'there')!.id;
+  const busy = await api.send<{ detail: string }>('PATCH', `/v1/hosts/${thereId}`, { agent: false });
+  assert.equal(busy.status, 409, JSON.stringify(busy.body));
+  assert.match(busy.body.detail, /an agent of host there was heard from at .*: stop it \(cairn worker --host there\) and try again in 90 s/);
+  assert.equal((await api.send('PATCH', `/v1/hosts/${thereId}`, { agent: true })).status, 400, 'only false releases');
+  assert.equal((await api.send('PATCH', `/v1/hosts/${thereId}`, {})).status, 400);
+  await again.stop();
+  const db = new pg.Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+  await db.query(`update hosts set agent_seen_at = now() - interval '10 minutes' where id = $1`, [thereId]);
+  await db.end();
+  const stranded = await backup(api, there.id);
+  const log = (await api.get<OperationJson>(`/v1/operations/${stranded}`)).body.log.map((l) => l.message);
+  assert.ok(log.some((m) => /^waiting: no agent of host there has been heard from since .*; start one \(cairn worker --host there\) on a machine that reaches it$/.test(m)), log.join('\n'));
+  const released = await api.send<{ agentSeenAt: string | null }>('PATCH', `/v1/hosts/${thereId}`, { agent: false });
+  assert.equal(released.status, 200, JSON.stringify(released.body));
+  assert.equal(released.body.agentSeenAt, null);
+  const ran = await api.finished(stranded);
+  assert.equal(ran.state, 'succeeded', JSON.stringify(ran));
+  assert.equal(ranOn(ran), server.child.pid, 'the server runs the released host\'s backup');
 });

@@ -1,7 +1,8 @@
 // Scheduler turns on the PostgreSQL server (a fresh database): three nodes turning at once make each
 // plan's tick once; ticks missed while no node ran collapse into one run; a tick outside the backup
 // window, or before the plan was made, makes nothing; a tenant over quota gets a failed operation
-// that says why; a plan with resources on a host that agents serve gets a run for that host apart.
+// that says why; a plan with resources on a host that agents serve gets a run for that host apart, and
+// no more of them pile up while its agents are gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -95,4 +96,21 @@ test('scheduler turns: once per tick across nodes, missed ticks collapsed, windo
   await schedulerTurn(db);
   ops = await scheduledOps(db);
   assert.equal(ops.filter((o) => (o.request as { planId?: string }).planId === late.id).length, 0, 'no run for a tick before the plan existed');
+
+  // The agents of "far" gone for ten minutes: while its backup of the split plan waits for them, later
+  // ticks add none (one runs when an agent is back, not one per tick missed).
+  await sql`update hosts set agent_seen_at = now() - interval '10 minutes' where id = ${far.id}`.execute(db);
+  const farOp = () => db.selectFrom('operations').select(['id', 'state', 'dedupe_key']).where('host_id', '=', far.id).where('scheduled', '=', true).orderBy('created_at').execute();
+  const [waiting] = await farOp();
+  assert.equal(waiting!.state, 'queued');
+  await sql`update operations set dedupe_key = 'plan:older-tick' where id = ${waiting!.id}`.execute(db);
+  await sql`update scheduler_clock set through = now() - interval '2 minutes'`.execute(db);
+  await schedulerTurn(db);
+  assert.deepEqual((await farOp()).map((o) => o.id), [waiting!.id], 'no second backup piles up for the gone agent');
+  await sql`update operations set state = 'cancelled', finished_at = now() where id = ${waiting!.id}`.execute(db);
+  await sql`update scheduler_clock set through = now() - interval '2 minutes'`.execute(db);
+  await schedulerTurn(db);
+  const after = await farOp();
+  assert.equal(after.length, 2, 'with none waiting, the next tick makes one');
+  assert.equal(after[1]!.state, 'queued');
 });

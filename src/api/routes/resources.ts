@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HOST_KINDS, type PluginCatalog } from '../../core/plugin.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
+import type { Operations } from '../../jobs/operations-service.ts';
 import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, setHostLimit, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
 import { MaxOperations } from './banks.ts';
 import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
@@ -26,7 +27,7 @@ const ResourceOut = z.object({
 const hostView = (h: HostRow) => ({ ...h, createdAt: h.createdAt.toISOString(), discoveredAt: iso(h.discoveredAt), agentSeenAt: iso(h.agentSeenAt) });
 const resourceView = (r: ResourceRow) => ({ ...r, discoveredAt: r.discoveredAt.toISOString(), missingSince: iso(r.missingSince) });
 
-export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): FastifyPluginAsyncZod {
+export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog, operations: Operations | undefined): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
     app.get('/protectables', {
@@ -100,12 +101,23 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog): Fastif
 
     app.patch('/hosts/:id', {
       schema: {
-        summary: 'Set how many operations may run on a host at once, across the cluster (operators; applies to operations queued from now on)',
-        params: z.object({ id: z.string() }), body: z.object({ maxOperations: MaxOperations }), response: { 200: Host },
+        summary: 'Set how many operations may run on a host at once, across the cluster, or give a host whose agents are gone back to the servers (operators)',
+        params: z.object({ id: z.string() }),
+        body: z.object({
+          maxOperations: MaxOperations.optional(),
+          agent: z.literal(false).optional().describe('false: the host no longer has agents; its waiting operations go to the servers and plain workers (refused while an agent was heard from in the last 90 s)'),
+        }).refine((b) => b.maxOperations !== undefined || b.agent !== undefined, 'give maxOperations (1 to 256, or null) or agent: false'),
+        response: { 200: Host },
       },
     }, async (request) => {
       requireOperator(request);
-      await setHostLimit(db, request.params.id, request.body.maxOperations);
+      const { maxOperations, agent } = request.body;
+      if (!(await findHost(db, request.params.id))) throw new HttpProblem(404, `there is no host ${request.params.id}`);
+      if (agent === false) {
+        if (!operations) throw new HttpProblem(503, 'this node runs no job queue');
+        await operations.releaseAgent(request.params.id);
+      }
+      if (maxOperations !== undefined) await setHostLimit(db, request.params.id, maxOperations);
       return hostView((await findHost(db, request.params.id))!);
     });
 
