@@ -84,7 +84,7 @@ test('the console: served beside the API, sign in, a dashboard that follows oper
   const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
   assert.match(server.output(), /web console at http:\/\/127\.0\.0\.1:\d+\//, 'the console is built (npm run build; scripts/setup.sh does it)');
   const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
-  const { plans, strictMadeAt } = await tenantWithVolumes(t, admin, dir);
+  const { tenant, plans, strictMadeAt } = await tenantWithVolumes(t, admin, dir);
 
   // Beside the console, everything else answers as before; any other path is the app (a deep link).
   const deep = await fetch(`${server.url}/some/deep/link?x=1`);
@@ -146,6 +146,17 @@ test('the console: served beside the API, sign in, a dashboard that follows oper
   await row.getByText('succeeded').waitFor({ timeout: 120_000 });
   assert.match(await row.innerText(), /Done in/);
   await shot(t, page, '4-dashboard-backup');
+
+  // The recent operations come newest first, one tenant's only (GET /v1/operations?order=newest&tenantId=).
+  const scratch = (await admin.get<{ items: { id: string; name: string }[] }>('/v1/resources')).body.items.find((r) => r.name === 'scratch.qcow2')!.id;
+  const second = await admin.finished((await admin.send<{ id: string }>('POST', '/v1/checkpoints', { resourceIds: [scratch] })).body.id);
+  const newest = (await admin.get<{ items: { id: string }[]; next: string | null }>(`/v1/operations?order=newest&limit=1&tenantId=${tenant}`)).body;
+  assert.deepEqual([newest.items.map((o) => o.id), newest.next], [[second.id], second.id]);
+  const older = (await admin.get<{ items: { id: string }[] }>(`/v1/operations?order=newest&limit=1&after=${second.id}&tenantId=${tenant}`)).body;
+  assert.deepEqual(older.items.map((o) => o.id), [backup.body.id]);
+  assert.deepEqual((await admin.get<{ items: unknown[] }>('/v1/operations?limit=5')).body.items.map((o) => (o as { id: string }).id), [backup.body.id, second.id], 'oldest first by default, as before');
+  await page.locator(`tr[data-operation-id="${second.id}"]`).getByText('succeeded').waitFor();
+  assert.equal(await page.locator('tr[data-operation-id]').first().getAttribute('data-operation-id'), second.id, 'the dashboard lists the newest first');
 
   // A minute after it was made, the plan never backed up is out of its RPO; the other keeps it.
   const wait = strictMadeAt + 62_000 - Date.now();
