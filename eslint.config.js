@@ -1,8 +1,9 @@
 // Lint is part of `npm test`: type-aware rules catch the async mistakes that matter in a data path.
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'test-output/'] },
+  { ignores: ['node_modules/', 'coverage/', 'test-output/', 'web/dist/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -17,6 +18,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The console (web/, its own tsconfig for the browser): React's rules of hooks on top.
+  { files: ['web/src/**'], ...reactHooks.configs.flat['recommended-latest'] },
   {
     files: ['src/cli/**', 'src/main/**', 'bench/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },

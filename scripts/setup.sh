@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # (the sysv flavour, so apt pulls in no systemd) and qemu-system-x86 run the test domains (TCG, no OS).
 packages=(nodejs npm git ca-certificates qemu-utils qemu-system-common qemu-system-x86 seabios ipxe-qemu
   libvirt-daemon-system libvirt-daemon-system-sysv libvirt-clients libvirt-daemon-driver-qemu attr e2fsprogs g++ make python3)
+# The console's browser test (test/web) drives Debian's Chromium with playwright-core.
+[ "${1:-}" = test ] && packages+=(chromium)
 [ "${1:-}" = bench ] && packages+=(restic borgbackup time virtnbdbackup)
 missing=()
 for p in "${packages[@]}"; do
@@ -34,3 +36,6 @@ if [ ! -x node_modules/.bin/node ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+
+# The web console is built, not committed: a fresh clone builds it here, and again when its sources change.
+bash scripts/build-console.sh

@@ -11,6 +11,7 @@ if (major < 24) {
 const tools: [string, string][] = [
   ['qemu-img', 'qemu-utils'], ['qemu-nbd', 'qemu-utils'], ['qemu-io', 'qemu-utils'], ['qemu-storage-daemon', 'qemu-system-common'],
   ['qemu-system-x86_64', 'qemu-system-x86'], ['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'],
+  ['chromium', 'chromium'],
 ];
 const missing = tools.filter(([tool]) => { try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); return false; } catch { return true; } });
 if (missing.length > 0) {

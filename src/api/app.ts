@@ -21,6 +21,7 @@ import { policyRoutes } from './routes/policies.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
 import { registerAuth } from './auth.ts';
+import { registerConsole } from './console.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
   version: string;
   /** Fastify's logger: false in tests, a pino config in the server. */
   logger?: boolean | Record<string, unknown>;
+  /** The built web console (web/dist), served at `/`; absent, the server has no console. */
+  consoleDir?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -44,7 +47,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `there is no ${request.method} ${request.url.split('?')[0]}; the API is described at /v1/openapi.json`, request.url));
+  const web = options.consoleDir === undefined ? undefined : await registerConsole(app, options.consoleDir);
+  app.setNotFoundHandler((request, reply) => {
+    if (web?.fallback(request, reply)) return reply;
+    const path = request.url.split('?')[0];
+    if (web && !web.built && path === '/') return sendProblem(reply, 404, 'the web console is not built on this server: run npm run build (scripts/setup.sh does), then restart cairn server', request.url);
+    return sendProblem(reply, 404, `there is no ${request.method} ${path}; the API is described at /v1/openapi.json`, request.url);
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -107,13 +107,14 @@ export async function findOperation(db: Kysely<Database>, id: string): Promise<O
   return r && operationOf(r);
 }
 
-export async function listOperations(db: Kysely<Database>, filter: { tenants?: string[]; type?: OperationType; state?: OperationState; after?: string; limit: number }): Promise<OperationRow[]> {
+/** Operations in id order (ids are time-ordered): oldest first, or newest first with `after` paging toward older ones. */
+export async function listOperations(db: Kysely<Database>, filter: { tenants?: string[]; type?: OperationType; state?: OperationState; after?: string; limit: number; newestFirst?: boolean }): Promise<OperationRow[]> {
   if (filter.tenants?.length === 0) return [];
-  let q = db.selectFrom('operations').select(columns).orderBy('id').limit(filter.limit);
+  let q = db.selectFrom('operations').select(columns).orderBy('id', filter.newestFirst ? 'desc' : 'asc').limit(filter.limit);
   if (filter.tenants) q = q.where('tenant_id', 'in', filter.tenants);
   if (filter.type) q = q.where('type', '=', filter.type);
   if (filter.state) q = q.where('state', '=', filter.state);
-  if (filter.after) q = q.where('id', '>', filter.after);
+  if (filter.after) q = q.where('id', filter.newestFirst ? '<' : '>', filter.after);
   return (await q.execute()).map(operationOf);
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addBank, createSite, listBanks, listSites } from '../catalog/banks.ts';
@@ -67,10 +68,13 @@ export async function runServer(opts: ServeOptions, env: ServerEnvironment): Pro
       else if (r.imported || r.missing) env.stdout.write(`bank ${r.bank}: imported ${r.imported} checkpoint(s) the catalog lacked, marked ${r.missing} the bank no longer holds as missing\n`);
     }
     const operations = await startOperations(catalog, masterKey, env, 2);
-    const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), operations, version: env.version, logger: { level: 'warn' } });
+    const consoleDir = resolve(import.meta.dirname, '..', '..', 'web', 'dist');
+    const app = await buildApp({ catalog, masterKey, banks, plugins: pluginCatalog(), operations, version: env.version, logger: { level: 'warn' }, consoleDir });
     try {
       const address = await app.listen({ host, port });
-      env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json\n`);
+      const built = existsSync(join(consoleDir, 'index.html'));
+      if (!built) env.stdout.write(`warning: the web console is not built (${consoleDir} is missing): run npm run build, then restart\n`);
+      env.stdout.write(`cairn server listening on ${address} (catalog: ${catalog.description}); API description at ${address}/v1/openapi.json${built ? `; web console at ${address}/` : ''}\n`);
       await stopSignal();
     } finally {
       await app.close();

@@ -34,11 +34,20 @@ export function operationRoutes(catalog: Catalog): FastifyPluginAsyncZod {
     };
 
     app.get('/operations', {
-      schema: { summary: 'Operations you may see, oldest first', querystring: pageQuery.extend({ type: Type.optional(), state: State.optional() }), response: { 200: pageSchema(Operation) } },
+      schema: {
+        summary: 'Operations you may see, oldest first (order=newest: newest first, `after` paging toward older ones)',
+        querystring: pageQuery.extend({
+          type: Type.optional(), state: State.optional(), order: z.enum(['oldest', 'newest']).default('oldest'),
+          tenantId: z.string().optional().describe('only this tenant\'s operations'),
+        }),
+        response: { 200: pageSchema(Operation) },
+      },
     }, async (request) => {
-      const { limit, after, type, state } = request.query;
-      const tenants = visibleTenants(request);
-      return pageOf(await listOperations(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(type ? { type } : {}), ...(state ? { state } : {}) }), limit, operationView);
+      const { limit, after, type, state, order, tenantId } = request.query;
+      if (tenantId !== undefined) requireTenantRole(request, tenantId, 'viewer', `tenant ${tenantId}`);
+      const tenants = tenantId !== undefined ? [tenantId] : visibleTenants(request);
+      const filter = { limit, newestFirst: order === 'newest', ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...(type ? { type } : {}), ...(state ? { state } : {}) };
+      return pageOf(await listOperations(db, filter), limit, operationView);
     });
 
     app.get('/restores', {

@@ -1,0 +1,27 @@
+/**
+ * The API as a signed-in page uses it: every call carries the session's token, and a 401 (the token
+ * expired or was revoked elsewhere) ends the session, so the page asks to sign in again instead of
+ * showing errors it cannot fix.
+ */
+import { ApiError, apiRequest, listAll } from './api.ts';
+import type { Session } from './session.ts';
+
+export interface Client {
+  get<T>(path: string, signal?: AbortSignal): Promise<T>;
+  list<T>(path: string, signal?: AbortSignal): Promise<T[]>;
+}
+
+export function clientFor(session: Session, onUnauthorized: () => void): Client {
+  const guard = async <T>(call: Promise<T>): Promise<T> => {
+    try {
+      return await call;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) onUnauthorized();
+      throw err;
+    }
+  };
+  return {
+    get: (path, signal) => guard(apiRequest(path, { token: session.token, ...(signal ? { signal } : {}) })),
+    list: (path, signal) => guard(listAll(path, { token: session.token, ...(signal ? { signal } : {}) })),
+  };
+}
