@@ -3,88 +3,23 @@
 // a wrong password is refused and changes nothing; sign in with the keyboard; the dashboard counts
 // protected and unprotected resources, lists the plan out of its RPO and follows a backup as it runs;
 // sign out revokes the token. Each page is screenshotted into test-output/web for review.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
 import { call, startServer } from '../testkit/cairn-server.ts';
-import { signIn, type Api } from '../testkit/api-client.ts';
-import { qemu, qemuWrite } from '../testkit/qemu.ts';
+import { signIn } from '../testkit/api-client.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'web');
-const ADMIN_PASSWORD = 'operator passphrase for the console';
-const ALICE_PASSWORD = 'alice has a long password';
-
-/** Debian's Chromium, closed when the test ends; a failed test first leaves a screenshot of each of its pages as they were. */
-async function openBrowser(t: TestContext): Promise<{ newPage(viewport: { width: number; height: number }): Promise<Page> }> {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the console's tests drive Debian's Chromium; run 'bash scripts/setup.sh test' (as root), or apt-get install chromium`);
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const pages: Page[] = [];
-  t.after(async () => {
-    if (!((t as TestContext & { passed?: boolean }).passed ?? true)) {
-      for (const [i, page] of pages.entries()) {
-        const path = join(SHOTS, `failed-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}-${i}.png`);
-        await page.screenshot({ path, fullPage: true }).catch(() => undefined);
-        console.error(`the page when the test failed: ${path}`);
-      }
-    }
-    await browser.close();
-  });
-  return {
-    async newPage(viewport) {
-      const page = await browser.newPage({ viewport });
-      pages.push(page);
-      return page;
-    },
-  };
-}
-
-async function shot(t: TestContext, page: Page, name: string): Promise<void> {
-  const path = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  t.diagnostic(`screenshot ${path}`);
-}
-
-/** A tenant "acme" whose member alice owns three volumes: one in a plan that is backed up, one in a plan that will miss its one-minute RPO, one in none. */
-async function tenantWithVolumes(t: TestContext, admin: Api, dir: string): Promise<{ tenant: string; plans: { nightly: string; strict: string }; strictMadeAt: number }> {
-  const vols = join(dir, 'vols');
-  await mkdir(vols);
-  for (const name of ['web', 'db', 'scratch']) await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', join(vols, `${name}.qcow2`), '64M']);
-  await qemuWrite(join(vols, 'web.qcow2'), 'write -P 0x5a 0 16M');
-  const site = (await admin.get<{ items: { id: string }[] }>('/v1/sites')).body.items[0]!.id;
-  const tenant = (await admin.send<{ id: string }>('POST', '/v1/tenants', { name: 'acme' })).body.id;
-  const alice = await admin.send<{ id: string }>('POST', '/v1/users', { username: 'alice', password: ALICE_PASSWORD });
-  assert.equal(alice.status, 201, JSON.stringify(alice.body));
-  assert.equal((await admin.send('PUT', `/v1/tenants/${tenant}/members/${alice.body.id}`, { role: 'member' })).status, 200);
-  const host = (await admin.send<{ id: string }>('POST', '/v1/hosts', { name: 'vols', siteId: site, kind: 'volumes', location: vols, tenantId: tenant })).body.id;
-  assert.equal((await admin.send('POST', `/v1/hosts/${host}/discover`)).status, 200);
-  const byName = new Map((await admin.get<{ items: { id: string; name: string }[] }>('/v1/resources')).body.items.map((r) => [r.name, r.id]));
-  const policy = (await admin.send<{ id: string }>('POST', '/v1/policies', { tenantId: tenant, name: 'manual', retention: { keepLast: 3 } })).body.id;
-  const strictMadeAt = Date.now();
-  const strict = await admin.send<{ id: string }>('POST', '/v1/plans', { tenantId: tenant, name: 'strict', policyId: policy, resourceIds: [byName.get('db.qcow2')], rpoSeconds: 60 });
-  const nightly = await admin.send<{ id: string }>('POST', '/v1/plans', { tenantId: tenant, name: 'nightly', policyId: policy, resourceIds: [byName.get('web.qcow2')] });
-  assert.equal(strict.status, 201, JSON.stringify(strict.body));
-  assert.equal(nightly.status, 201, JSON.stringify(nightly.body));
-  return { tenant, plans: { nightly: nightly.body.id, strict: strict.body.id }, strictMadeAt };
-}
+import { assertText, openBrowser, scriptErrors, shot, SHOTS } from './browser.ts';
+import { ADMIN_PASSWORD, ALICE_PASSWORD, tenantWithVolumes } from './tenant-fixture.ts';
 
 test('the console: served beside the API, sign in, a dashboard that follows operations, sign out', async (t) => {
   const browser = await openBrowser(t);
-  await mkdir(SHOTS, { recursive: true });
   console.log(`screenshots in ${SHOTS}`);
   const dir = await tempDir(t);
   const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
   assert.match(server.output(), /web console at http:\/\/127\.0\.0\.1:\d+\//, 'the console is built (npm run build; scripts/setup.sh does it)');
   const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
-  const { tenant, plans, strictMadeAt } = await tenantWithVolumes(t, admin, dir);
+  const { tenant, plans, strictMadeAt } = await tenantWithVolumes(admin, dir);
 
   // Beside the console, everything else answers as before; any other path is the app (a deep link).
   const deep = await fetch(`${server.url}/some/deep/link?x=1`);
@@ -104,9 +39,7 @@ test('the console: served beside the API, sign in, a dashboard that follows oper
   assert.equal((await call(`${server.url}/v1/openapi.json`)).status, 200);
 
   const page = await browser.newPage({ width: 1280, height: 800 });
-  const failedRequests: string[] = [];
-  page.on('pageerror', (err) => failedRequests.push(`page error: ${err.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) failedRequests.push(`console: ${m.text()}`); });
+  const failedRequests = scriptErrors(page);
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Cairn' }).waitFor();
   await shot(t, page, '1-sign-in');
@@ -188,7 +121,6 @@ test('the console: served beside the API, sign in, a dashboard that follows oper
 
 test('the console on a narrow laptop screen, and a session that ends on the server asks to sign in again', async (t) => {
   const browser = await openBrowser(t);
-  await mkdir(SHOTS, { recursive: true });
   const dir = await tempDir(t);
   const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_WORKERS: '0' });
   const page = await browser.newPage({ width: 800, height: 700 });
@@ -210,8 +142,3 @@ test('the console on a narrow laptop screen, and a session that ends on the serv
   await page.getByLabel('Username').waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
 });
-
-/** Waits (playwright's default 30 s) until the element's text contains `text`. */
-async function assertText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).first().waitFor();
-}

@@ -9,6 +9,7 @@ import type { Session } from './session.ts';
 export interface Client {
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
   list<T>(path: string, signal?: AbortSignal): Promise<T[]>;
+  post<T>(path: string, body?: unknown): Promise<T>;
 }
 
 export function clientFor(session: Session, onUnauthorized: () => void): Client {
@@ -23,5 +24,6 @@ export function clientFor(session: Session, onUnauthorized: () => void): Client 
   return {
     get: (path, signal) => guard(apiRequest(path, { token: session.token, ...(signal ? { signal } : {}) })),
     list: (path, signal) => guard(listAll(path, { token: session.token, ...(signal ? { signal } : {}) })),
+    post: (path, body) => guard(apiRequest(path, { method: 'POST', token: session.token, ...(body === undefined ? {} : { body }) })),
   };
 }

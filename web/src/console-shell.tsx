@@ -1,10 +1,18 @@
 /**
  * The signed-in console: who is signed in and in which tenant (header), where to go (nav), and the
- * page. Everything shown is one tenant's; someone in several tenants, or an operator, picks which.
+ * page the URL names. Everything shown is one tenant's; someone in several tenants, or an operator,
+ * picks which. An operation's page shows the operation whatever tenant is picked, since its link may
+ * come from anywhere; the API decides whether this user may see it.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { clientFor, type Client } from './client.ts';
 import { DashboardPage } from './dashboard-page.tsx';
+import { Link } from './link.tsx';
+import { OperationPage } from './operation-page.tsx';
+import { OperationsPage } from './operations-page.tsx';
+import { ResourcesPage } from './resources-page.tsx';
+import { mayAct, type Role } from './role.ts';
+import { routeOf, useLocation, type Route } from './router.ts';
 import type { Session } from './session.ts';
 import type { Me, Tenant } from './types.ts';
 
@@ -37,14 +45,27 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
     return () => abort.abort();
   }, [client]);
 
+  const route = routeOf(useLocation().pathname);
   const tenant = who?.tenants.find((t) => t.id === tenantId);
-  const role = who?.me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (who?.me.operator ? 'operator' : undefined);
+  const role = who && roleIn(who.me, tenantId ?? null);
+
+  // After a move to another page, focus goes to the page (as a page load would), for keyboards and
+  // screen readers; not on the first render, where the browser's own start is right.
+  const main = useRef<HTMLElement>(null);
+  const firstPage = useRef(true);
+  const title = TITLES[route.page];
+  const pageKey = route.page === 'operation' ? `operation ${route.id}` : route.page;
+  useEffect(() => {
+    document.title = `${title} · Cairn`;
+    if (firstPage.current) firstPage.current = false;
+    else main.current?.focus();
+  }, [title, pageKey]);
 
   return (
     <div className="shell">
       <a className="skip-link" href="#main">Skip to content</a>
       <header className="topbar">
-        <a className="brand" href="/"><span className="brand-mark" aria-hidden="true">▲</span> Cairn</a>
+        <Link className="brand" to="/"><span className="brand-mark" aria-hidden="true">▲</span> Cairn</Link>
         {who && who.tenants.length > 1 && (
           <label className="tenant-picker">
             <span>Tenant</span>
@@ -65,26 +86,45 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
         </button>
       </header>
       <nav className="sidenav" aria-label="Main">
-        <a href="/" aria-current={location.pathname === '/' ? 'page' : undefined}>Dashboard</a>
+        <Link to="/" aria-current={route.page === 'dashboard' ? 'page' : undefined}>Dashboard</Link>
+        <Link to="/resources" aria-current={route.page === 'resources' ? 'page' : undefined}>Resources</Link>
+        <Link to="/operations" aria-current={route.page === 'operations' || route.page === 'operation' ? 'page' : undefined}>Operations</Link>
         <a href="/v1/docs" target="_blank" rel="noreferrer">API reference</a>
       </nav>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" className="content" tabIndex={-1} ref={main}>
         {error && <p className="error" role="alert">Cannot load your account: {error}</p>}
         {!error && !who && <p className="loading" role="status">Loading your account…</p>}
-        {who && <Page client={client} who={who} tenant={tenant} />}
+        {who && <Page route={route} client={client} who={who} tenant={tenant} canAct={mayAct(role)} />}
       </main>
     </div>
   );
 }
 
-function Page({ client, who, tenant }: { client: Client; who: Who; tenant: Tenant | undefined }) {
-  if (location.pathname !== '/') {
+const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', operations: 'Operations', operation: 'Operation', 'not-found': 'Page not found' };
+
+function roleIn(me: Me, tenantId: string | null): Role | undefined {
+  return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
+}
+
+interface PageProps {
+  route: Route;
+  client: Client;
+  who: Who;
+  tenant: Tenant | undefined;
+  canAct: boolean;
+}
+
+function Page({ route, client, who, tenant, canAct }: PageProps) {
+  if (route.page === 'not-found') {
     return (
       <section aria-labelledby="not-found-title">
         <h1 id="not-found-title">Page not found</h1>
-        <p>There is nothing at {location.pathname}. <a href="/">Go to the dashboard</a>.</p>
+        <p>There is nothing at {location.pathname}. <Link to="/">Go to the dashboard</Link>.</p>
       </section>
     );
+  }
+  if (route.page === 'operation') {
+    return <OperationPage key={route.id} client={client} id={route.id} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   }
   if (!tenant) {
     return (
@@ -96,5 +136,7 @@ function Page({ client, who, tenant }: { client: Client; who: Who; tenant: Tenan
       </section>
     );
   }
+  if (route.page === 'resources') return <ResourcesPage key={tenant.id} client={client} tenant={tenant} canAct={canAct} />;
+  if (route.page === 'operations') return <OperationsPage key={tenant.id} client={client} tenant={tenant} />;
   return <DashboardPage key={tenant.id} client={client} tenant={tenant} />;
 }

@@ -1,4 +1,8 @@
-/** How numbers and times read in the console: binary units like the CLI, times in the browser's locale. */
+/** How numbers, times and names read in the console: binary units like the CLI, times in the browser's locale. */
+import type { OperationType } from './types.ts';
+
+export const TYPE_NAMES: Record<OperationType, string> = { backup: 'Backup', restore: 'Restore', delete: 'Delete', verify: 'Verification', gc: 'Garbage collection' };
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 export function formatBytes(n: number): string {

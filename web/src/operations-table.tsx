@@ -1,8 +1,7 @@
-/** Operations as a table: what, its state, its progress while it runs (or why it failed), and when. */
-import { formatBytes, formatDuration, formatTime } from './format.ts';
+/** Operations as a table: what (a link to its detail), its state, its progress while it runs (or why it failed), and when. */
+import { formatBytes, formatDuration, formatTime, TYPE_NAMES } from './format.ts';
+import { Link } from './link.tsx';
 import type { Operation } from './types.ts';
-
-const TYPE_NAMES: Record<Operation['type'], string> = { backup: 'Backup', restore: 'Restore', delete: 'Delete', verify: 'Verification', gc: 'Garbage collection' };
 
 export function OperationsTable({ operations }: { operations: Operation[] }) {
   return (
@@ -15,7 +14,7 @@ export function OperationsTable({ operations }: { operations: Operation[] }) {
           {operations.map((o) => (
             <tr key={o.id} data-operation-id={o.id}>
               <td>
-                {TYPE_NAMES[o.type]}
+                <Link to={`/operations/${encodeURIComponent(o.id)}`}>{TYPE_NAMES[o.type]}</Link>
                 {o.scheduled && <span className="tag">scheduled</span>}
                 <div className="muted small mono" title="operation id">{o.id}</div>
               </td>
@@ -30,7 +29,7 @@ export function OperationsTable({ operations }: { operations: Operation[] }) {
   );
 }
 
-function ProgressCell({ operation: o }: { operation: Operation }) {
+export function ProgressCell({ operation: o }: { operation: Operation }) {
   if (o.state === 'failed' || o.state === 'cancelled') return <span className="error-text">{o.error ?? o.state}</span>;
   if (o.state === 'queued') return <span className="muted">Waiting for a worker</span>;
   if (o.state === 'succeeded') {

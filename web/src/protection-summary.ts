@@ -13,8 +13,12 @@ export interface ProtectionSummary {
 }
 
 export function summarize(resources: Resource[], plans: Plan[], outOfRpo: Plan[]): ProtectionSummary {
-  const covered = new Set(plans.filter((p) => p.enabled).flatMap((p) => p.resourceIds));
   const present = resources.filter((r) => r.missingSince === null);
-  const protectedCount = present.filter((r) => covered.has(r.id) || (r.parentId !== null && covered.has(r.parentId))).length;
+  const protectedCount = present.filter((r) => plansProtecting(r, plans).length > 0).length;
   return { protectedCount, unprotectedCount: present.length - protectedCount, plans: plans.length, outOfRpo };
+}
+
+/** The enabled plans that protect a resource: those that name it, or name its server. */
+export function plansProtecting(resource: Resource, plans: Plan[]): Plan[] {
+  return plans.filter((p) => p.enabled && (p.resourceIds.includes(resource.id) || (resource.parentId !== null && p.resourceIds.includes(resource.parentId))));
 }

@@ -19,7 +19,17 @@ export interface Resource {
   type: string;
   name: string;
   parentId: string | null;
+  sizeBytes: number | null;
   missingSince: string | null;
+}
+
+export interface Checkpoint {
+  id: string;
+  tenantId: string | null;
+  resourceId: string | null;
+  status: 'protecting' | 'available' | 'error' | 'deleting' | 'missing';
+  createdAt: string;
+  completedAt: string | null;
 }
 
 export interface Plan {
@@ -30,7 +40,10 @@ export interface Plan {
   resourceIds: string[];
 }
 
-export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
+export const OPERATION_TYPES = ['backup', 'restore', 'delete', 'verify', 'gc'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export interface Progress {
   phase?: string;
@@ -44,7 +57,7 @@ export interface Progress {
 export interface Operation {
   id: string;
   tenantId: string | null;
-  type: 'backup' | 'restore' | 'delete' | 'verify' | 'gc';
+  type: OperationType;
   state: OperationState;
   progress: Progress | null;
   error: string | null;
@@ -52,4 +65,19 @@ export interface Operation {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+export interface LogLine {
+  at: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+/** GET /v1/operations/{id}: the operation with what was asked, what came of it, and its log. */
+export interface OperationDetail extends Operation {
+  request: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+  attempts: number;
+  cancelRequested: boolean;
+  log: LogLine[];
 }

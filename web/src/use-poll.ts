@@ -3,17 +3,21 @@
  * runs, long when all is quiet). A failed refresh keeps the last good data and reports the error, so a
  * page does not go blank when the server blinks; the next refresh tries again.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 export interface Polled<T> {
   data: T | undefined;
   error: Error | undefined;
   /** When the data last came back. */
   updatedAt: Date | undefined;
+  /** Loads again now (after the page changed something), then on the usual delays. */
+  refresh: () => void;
 }
 
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, delayAfter: (data: T | undefined) => number): Polled<T> {
-  const [state, setState] = useState<Polled<T>>({ data: undefined, error: undefined, updatedAt: undefined });
+  const [state, setState] = useState<Omit<Polled<T>, 'refresh'>>({ data: undefined, error: undefined, updatedAt: undefined });
+  const [round, setRound] = useState(0);
+  const refresh = useCallback(() => setRound((r) => r + 1), []);
   useEffect(() => {
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,6 +37,6 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, delayAfter
       abort.abort();
       clearTimeout(timer);
     };
-  }, [load, delayAfter]);
-  return state;
+  }, [load, delayAfter, round]);
+  return { ...state, refresh };
 }

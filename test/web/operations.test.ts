@@ -1,0 +1,197 @@
+// The console's resources and operations pages in a real browser (Debian's Chromium, driven by
+// playwright-core) against the real `cairn server` on PGlite with real volumes: a member sees the
+// tenant's volumes with their protection, backs one up with "Back up now", follows the operation to
+// its end and its log, and finds it on the operations page filtered by state; links and reloads land
+// on the same page. A viewer sees the same pages without "Back up now" or "Cancel"; a member cancels a
+// queued operation after confirming; another tenant's operation is not found, as the API says (404).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startServer } from '../testkit/cairn-server.ts';
+import { signIn, type Api } from '../testkit/api-client.ts';
+import { qemu } from '../testkit/qemu.ts';
+import { tempDir } from '../testkit/temp-dir.ts';
+import { assertText, openBrowser, scriptErrors, shot, signInAt } from './browser.ts';
+import { addUser, ADMIN_PASSWORD, ALICE_PASSWORD, tenantWithVolumes } from './tenant-fixture.ts';
+
+const BOB_PASSWORD = 'bob only looks at things';
+
+/** Another tenant, "globex", with one volume backed up: an operation acme's users must not reach. */
+async function otherTenantOperation(admin: Api, dir: string): Promise<string> {
+  const vols = join(dir, 'globex-vols');
+  await mkdir(vols);
+  await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', join(vols, 'secret.qcow2'), '16M']);
+  const site = (await admin.get<{ items: { id: string }[] }>('/v1/sites')).body.items[0]!.id;
+  const tenant = (await admin.send<{ id: string }>('POST', '/v1/tenants', { name: 'globex' })).body.id;
+  const host = (await admin.send<{ id: string }>('POST', '/v1/hosts', { name: 'globex-vols', siteId: site, kind: 'volumes', location: vols, tenantId: tenant })).body.id;
+  assert.equal((await admin.send('POST', `/v1/hosts/${host}/discover`)).status, 200);
+  const secret = (await admin.get<{ items: { id: string; name: string }[] }>('/v1/resources')).body.items.find((r) => r.name === 'secret.qcow2')!.id;
+  const op = await admin.send<{ id: string }>('POST', '/v1/checkpoints', { resourceIds: [secret] });
+  assert.equal(op.status, 202, JSON.stringify(op.body));
+  return op.body.id;
+}
+
+function path(page: Page): string {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+test('resources and operations: back up now, follow the operation to its log, filter; a viewer only looks; another tenant\'s operation is not found', async (t) => {
+  const browser = await openBrowser(t);
+  const dir = await tempDir(t);
+  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  const acme = await tenantWithVolumes(admin, dir);
+  await addUser(admin, acme.tenant, 'bob', BOB_PASSWORD, 'viewer');
+  const foreign = await otherTenantOperation(admin, dir);
+  assert.equal((await admin.finished(foreign)).state, 'succeeded');
+
+  const page = await browser.newPage({ width: 1280, height: 800 });
+  const errors = scriptErrors(page);
+  await signInAt(page, server.url, 'alice', ALICE_PASSWORD);
+
+  // Resources, reached from the navigation without a page load: the tenant's volumes, with their protection.
+  await page.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
+  await page.getByRole('heading', { name: 'Resources', level: 1 }).waitFor();
+  assert.equal(path(page), '/resources');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), true, 'the console moved without loading the page again');
+  assert.equal(await page.getByRole('link', { name: 'Resources' }).getAttribute('aria-current'), 'page');
+  const tree = page.getByRole('list', { name: 'Resources' });
+  const row = (name: string) => tree.locator('li[data-resource-id]').filter({ hasText: name });
+  await row('scratch.qcow2').waitFor();
+  assert.equal(await tree.locator('li[data-resource-id]').count(), 3, 'acme\'s three volumes, not globex\'s');
+  await assertText(row('web.qcow2'), 'Protected by nightly');
+  await assertText(row('db.qcow2'), 'Protected by strict');
+  await assertText(row('scratch.qcow2'), 'Unprotected');
+  await assertText(row('scratch.qcow2'), 'No checkpoint yet');
+  await shot(t, page, 'ops-1-resources');
+
+  // Back up now on one volume: the operation it started is linked, and followed to its end with its log.
+  const started = page.waitForResponse((r) => r.url().endsWith('/v1/checkpoints') && r.request().method() === 'POST');
+  await row('scratch.qcow2').getByRole('button', { name: 'Back up now' }).click();
+  const response = await started;
+  assert.equal(response.status(), 202);
+  const opId = ((await response.json()) as { id: string }).id;
+  assert.deepEqual(((response.request().postDataJSON()) as { resourceIds: string[] }).resourceIds, [acme.resources.get('scratch.qcow2')]);
+  await row('scratch.qcow2').getByRole('link', { name: `follow operation ${opId}` }).click();
+  assert.equal(path(page), `/operations/${opId}`);
+  await page.getByRole('heading', { name: 'Backup' }).waitFor();
+  await page.getByTestId('operation-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+  const done = await admin.finished(opId);
+  assert.equal(done.state, 'succeeded');
+  assert.ok(done.log.length > 0, 'the backup logged something');
+  const log = page.getByRole('list', { name: 'Log lines' });
+  await assertText(log, done.log.at(-1)!.message);
+  assert.equal(await log.locator('li').count(), done.log.length, 'every line of the log');
+  assert.equal(await page.getByRole('button', { name: /^Cancel/ }).count(), 0, 'an ended operation cannot be cancelled');
+  await shot(t, page, 'ops-2-operation-succeeded');
+
+  // A reload (or a link from elsewhere) lands on the same operation.
+  await page.reload();
+  await page.getByTestId('operation-state').filter({ hasText: 'succeeded' }).waitFor();
+  await assertText(page.getByRole('list', { name: 'Log lines' }), done.log[0]!.message);
+
+  // Back on the resources page, the volume has its checkpoint.
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Resources', level: 1 }).waitFor();
+  await assertText(row('scratch.qcow2'), 'Last checkpoint');
+  await assertText(row('scratch.qcow2'), 'available');
+
+  // The operations page, filtered by state with the API's query parameter; the filter is in the URL.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).click();
+  await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+  const opRow = page.locator(`tr[data-operation-id="${opId}"]`);
+  await opRow.waitFor();
+  const filtered = page.waitForRequest((r) => r.url().includes('/v1/operations?') && r.url().includes('state=succeeded'));
+  await page.getByLabel('State').selectOption('succeeded');
+  const asked = new URL((await filtered).url());
+  assert.equal(asked.searchParams.get('order'), 'newest');
+  assert.equal(asked.searchParams.get('tenantId'), acme.tenant);
+  assert.equal(path(page), '/operations?state=succeeded');
+  await opRow.waitFor();
+  assert.equal(await page.locator('tr[data-operation-id]').count(), 1, 'acme has one operation, and only acme\'s show');
+  await shot(t, page, 'ops-3-operations-succeeded');
+  await page.getByLabel('State').selectOption('failed');
+  await assertText(page.getByRole('region', { name: 'Operations' }), 'No operation matches these filters.');
+  assert.equal(await opRow.count(), 0);
+  await page.goto(`${server.url}/operations?state=succeeded&type=backup`);
+  await opRow.waitFor();
+  assert.equal(await page.getByLabel('State').inputValue(), 'succeeded', 'the filter survives a reload');
+  assert.equal(await page.getByLabel('Type').inputValue(), 'backup');
+  await page.getByLabel('Type').selectOption('restore');
+  await assertText(page.getByRole('region', { name: 'Operations' }), 'No operation matches these filters.');
+  await opRow.getByRole('link').waitFor({ state: 'detached' });
+
+  // Another tenant's operation by URL: the API answers 404, and so does the page.
+  const foreignAnswer = page.waitForResponse((r) => r.url().endsWith(`/v1/operations/${foreign}`));
+  await page.goto(`${server.url}/operations/${foreign}`);
+  assert.equal((await foreignAnswer).status(), 404);
+  await page.getByRole('heading', { name: 'Operation not found' }).waitFor();
+  await assertText(page.getByRole('alert'), `No operation ${foreign} is visible to you`);
+  assert.doesNotMatch(await page.getByRole('main').innerText(), /secret/);
+  await shot(t, page, 'ops-4-operation-not-found');
+  assert.deepEqual(errors, [], 'no script errors in the page');
+
+  // A viewer of the same tenant, on a narrow laptop screen, sees the same volumes and operation, with no button to act.
+  const viewer = await browser.newPage({ width: 800, height: 700 });
+  const viewerErrors = scriptErrors(viewer);
+  await signInAt(viewer, server.url, 'bob', BOB_PASSWORD, '/resources');
+  assert.equal(path(viewer), '/resources', 'a deep link survives signing in');
+  await assertText(viewer.getByRole('banner'), 'viewer');
+  const viewerTree = viewer.getByRole('list', { name: 'Resources' });
+  await viewerTree.locator('li[data-resource-id]').filter({ hasText: 'scratch.qcow2' }).getByText('available').waitFor();
+  assert.equal(await viewerTree.locator('li[data-resource-id]').count(), 3);
+  assert.equal(await viewer.getByRole('button', { name: 'Back up now' }).count(), 0, 'a viewer cannot back up');
+  await shot(t, viewer, 'ops-5-resources-viewer-narrow');
+  await viewer.goto(`${server.url}/operations/${opId}`);
+  await viewer.getByTestId('operation-state').filter({ hasText: 'succeeded' }).waitFor();
+  assert.equal(await viewer.getByRole('button', { name: /^Cancel/ }).count(), 0);
+  assert.deepEqual(viewerErrors, []);
+});
+
+test('a queued operation: a viewer has no Cancel; a member cancels it after confirming', async (t) => {
+  const browser = await openBrowser(t);
+  const dir = await tempDir(t);
+  // No workers: the backup stays queued until it is cancelled.
+  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_WORKERS: '0' });
+  const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  const acme = await tenantWithVolumes(admin, dir);
+  await addUser(admin, acme.tenant, 'bob', BOB_PASSWORD, 'viewer');
+  const queued = await admin.send<{ id: string; state: string }>('POST', '/v1/checkpoints', { resourceIds: [acme.resources.get('web.qcow2')] });
+  assert.equal(queued.status, 202, JSON.stringify(queued.body));
+  const opId = queued.body.id;
+
+  const viewer = await browser.newPage({ width: 1280, height: 800 });
+  await signInAt(viewer, server.url, 'bob', BOB_PASSWORD, `/operations/${opId}`);
+  await viewer.getByTestId('operation-state').filter({ hasText: 'queued' }).waitFor();
+  await assertText(viewer.getByRole('main'), 'Waiting for a worker');
+  assert.equal(await viewer.getByRole('button', { name: /^Cancel/ }).count(), 0, 'a viewer cannot cancel');
+
+  const page = await browser.newPage({ width: 1280, height: 800 });
+  const errors = scriptErrors(page);
+  await signInAt(page, server.url, 'alice', ALICE_PASSWORD, `/operations/${opId}`);
+  await page.getByTestId('operation-state').filter({ hasText: 'queued' }).waitFor();
+  // The confirmation can be declined, from the keyboard: nothing happens.
+  await page.getByRole('button', { name: 'Cancel…' }).click();
+  const confirm = page.getByRole('group', { name: /Cancel this backup\?/ });
+  await confirm.waitFor();
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), 'No, keep it', 'the safe choice has the focus');
+  await shot(t, page, 'ops-6-operation-cancel-confirm');
+  await page.keyboard.press('Escape');
+  await confirm.waitFor({ state: 'detached' });
+  assert.equal((await admin.get<{ state: string }>(`/v1/operations/${opId}`)).body.state, 'queued', 'declined: still queued');
+
+  // Confirmed: the API cancels it (at once, as it was queued) and the page shows it.
+  const cancelCall = page.waitForResponse((r) => r.url().endsWith(`/v1/operations/${opId}/cancel`));
+  await page.getByRole('button', { name: 'Cancel…' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel the backup' }).click();
+  assert.equal((await cancelCall).status(), 202);
+  await page.getByTestId('operation-state').filter({ hasText: 'cancelled' }).waitFor();
+  assert.equal((await admin.get<{ state: string }>(`/v1/operations/${opId}`)).body.state, 'cancelled');
+  assert.equal(await page.getByRole('button', { name: /^Cancel/ }).count(), 0);
+  await shot(t, page, 'ops-7-operation-cancelled');
+  assert.deepEqual(errors, []);
+});

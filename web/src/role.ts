@@ -1,0 +1,12 @@
+/**
+ * What the signed-in user may do in the tenant shown, as src/api/scope.ts decides it: viewers read,
+ * members and admins also act (back up, cancel, restore), operators may do everything. The API still
+ * checks every call; the console only hides the buttons that would be refused.
+ */
+import type { TenantRole } from './types.ts';
+
+export type Role = TenantRole | 'operator';
+
+export function mayAct(role: Role | undefined): boolean {
+  return role === 'member' || role === 'admin' || role === 'operator';
+}

@@ -1,0 +1,49 @@
+/**
+ * Client-side navigation, kept tiny: the URL is the state (history.pushState), so a page, its filters
+ * and an operation's detail survive a reload and can be shared as a link; the server answers index.html
+ * for any path outside /v1. Pages read the location with useLocation and move with navigate or Link.
+ */
+import { useSyncExternalStore } from 'react';
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    removeEventListener('popstate', listener);
+  };
+}
+
+/** Path and query, as one string, so that the snapshot compares by value and renders only on a change. */
+const snapshot = () => location.pathname + location.search;
+
+export function useLocation(): URL {
+  return new URL(useSyncExternalStore(subscribe, snapshot), location.origin);
+}
+
+/** Goes to `to` (a path with its query); `replace` for a change that is not a step back can undo, like a filter. */
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === snapshot()) return;
+  if (options.replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  for (const l of listeners) l();
+}
+
+export type Route =
+  | { page: 'dashboard' }
+  | { page: 'resources' }
+  | { page: 'operations' }
+  | { page: 'operation'; id: string }
+  | { page: 'not-found' };
+
+export function routeOf(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { page: 'dashboard' };
+  if (path === '/resources') return { page: 'resources' };
+  if (path === '/operations') return { page: 'operations' };
+  const op = /^\/operations\/([^/]+)$/.exec(path);
+  if (op) return { page: 'operation', id: decodeURIComponent(op[1]!) };
+  return { page: 'not-found' };
+}
