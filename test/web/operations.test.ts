@@ -169,6 +169,7 @@ test('a queued operation: a viewer has no Cancel; a member cancels it after conf
   await viewer.getByTestId('operation-state').filter({ hasText: 'queued' }).waitFor();
   await assertText(viewer.getByRole('main'), 'Waiting for a worker');
   assert.equal(await viewer.getByRole('button', { name: /^Cancel/ }).count(), 0, 'a viewer cannot cancel');
+  await viewer.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
 
   const page = await browser.newPage({ width: 1280, height: 800 });
   const errors = scriptErrors(page);
@@ -193,5 +194,8 @@ test('a queued operation: a viewer has no Cancel; a member cancels it after conf
   assert.equal((await admin.get<{ state: string }>(`/v1/operations/${opId}`)).body.state, 'cancelled');
   assert.equal(await page.getByRole('button', { name: /^Cancel/ }).count(), 0);
   await shot(t, page, 'ops-7-operation-cancelled');
+  // The viewer's page, open all along, follows the change by itself: it polls while the operation is queued.
+  await viewer.getByTestId('operation-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
+  assert.equal(await viewer.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), true, 'without a reload');
   assert.deepEqual(errors, []);
 });
