@@ -7,7 +7,7 @@ import { useCallback } from 'react';
 import type { Client } from './client.ts';
 import { OperationsTable } from './operations-table.tsx';
 import { summarize, type ProtectionSummary } from './protection-summary.ts';
-import type { Operation, Plan, Resource, Tenant } from './types.ts';
+import { ownedBy, type Operation, type Plan, type Resource, type Tenant } from './types.ts';
 import { usePoll } from './use-poll.ts';
 
 const RECENT = 10;
@@ -17,7 +17,7 @@ const summaryDelay = () => 30_000;
 
 export function DashboardPage({ client, tenant }: { client: Client; tenant: Tenant }) {
   const loadSummary = useCallback(async (signal: AbortSignal): Promise<ProtectionSummary> => {
-    const mine = <T extends { tenantId: string | null }>(items: T[]) => items.filter((i) => i.tenantId === tenant.id);
+    const mine = ownedBy(tenant.id);
     const [resources, plans, late] = await Promise.all([
       client.list<Resource>('/v1/resources', signal),
       client.list<Plan>('/v1/plans', signal),

@@ -10,7 +10,7 @@ import type { Client } from './client.ts';
 import { formatBytes, formatTime } from './format.ts';
 import { plansProtecting } from './protection-summary.ts';
 import { resourceTree, type ResourceNode } from './resource-tree.ts';
-import type { Checkpoint, Plan, Resource, Tenant } from './types.ts';
+import { ownedBy, type Checkpoint, type Plan, type Resource, type Tenant } from './types.ts';
 import { usePoll } from './use-poll.ts';
 
 interface Inventory {
@@ -24,7 +24,7 @@ const refreshDelay = () => 15_000;
 
 export function ResourcesPage({ client, tenant, canAct }: { client: Client; tenant: Tenant; canAct: boolean }) {
   const load = useCallback(async (signal: AbortSignal): Promise<Inventory> => {
-    const mine = <T extends { tenantId: string | null }>(items: T[]) => items.filter((i) => i.tenantId === tenant.id);
+    const mine = ownedBy(tenant.id);
     const [resources, plans, checkpoints] = await Promise.all([
       client.list<Resource>('/v1/resources', signal),
       client.list<Plan>('/v1/plans', signal),

@@ -81,3 +81,6 @@ export interface OperationDetail extends Operation {
   cancelRequested: boolean;
   log: LogLine[];
 }
+
+/** The items of one tenant: an operator sees every tenant's, and the console shows one tenant at a time. */
+export const ownedBy = (tenantId: string) => <T extends { tenantId: string | null }>(items: T[]): T[] => items.filter((i) => i.tenantId === tenantId);
