@@ -70,3 +70,9 @@ export function scriptErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** The page's path and query: where the console's router is. */
+export function pathOf(page: Page): string {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}

@@ -6,47 +6,17 @@
 // queued operation after confirming; another tenant's operation is not found, as the API says (404).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { startServer } from '../testkit/cairn-server.ts';
-import { signIn, type Api } from '../testkit/api-client.ts';
-import { qemu } from '../testkit/qemu.ts';
+import { signIn } from '../testkit/api-client.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
-import { assertText, openBrowser, scriptErrors, shot, signInAt } from './browser.ts';
-import { addUser, ADMIN_PASSWORD, ALICE_PASSWORD, tenantWithVolumes } from './tenant-fixture.ts';
+import { assertText, openBrowser, pathOf, scriptErrors, shot, signInAt } from './browser.ts';
+import { addUser, ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, serverWithTenants, tenantWithVolumes } from './tenant-fixture.ts';
 
-const BOB_PASSWORD = 'bob only looks at things';
-
-/** Another tenant, "globex", with one volume backed up: an operation acme's users must not reach. */
-async function otherTenantOperation(admin: Api, dir: string): Promise<string> {
-  const vols = join(dir, 'globex-vols');
-  await mkdir(vols);
-  await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', join(vols, 'secret.qcow2'), '16M']);
-  const site = (await admin.get<{ items: { id: string }[] }>('/v1/sites')).body.items[0]!.id;
-  const tenant = (await admin.send<{ id: string }>('POST', '/v1/tenants', { name: 'globex' })).body.id;
-  const host = (await admin.send<{ id: string }>('POST', '/v1/hosts', { name: 'globex-vols', siteId: site, kind: 'volumes', location: vols, tenantId: tenant })).body.id;
-  assert.equal((await admin.send('POST', `/v1/hosts/${host}/discover`)).status, 200);
-  const secret = (await admin.get<{ items: { id: string; name: string }[] }>('/v1/resources')).body.items.find((r) => r.name === 'secret.qcow2')!.id;
-  const op = await admin.send<{ id: string }>('POST', '/v1/checkpoints', { resourceIds: [secret] });
-  assert.equal(op.status, 202, JSON.stringify(op.body));
-  return op.body.id;
-}
-
-function path(page: Page): string {
-  const u = new URL(page.url());
-  return u.pathname + u.search;
-}
 
 test('resources and operations: back up now, follow the operation to its log, filter; a viewer only looks; another tenant\'s operation is not found', async (t) => {
   const browser = await openBrowser(t);
-  const dir = await tempDir(t);
-  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
-  const acme = await tenantWithVolumes(admin, dir);
-  await addUser(admin, acme.tenant, 'bob', BOB_PASSWORD, 'viewer');
-  const foreign = await otherTenantOperation(admin, dir);
-  assert.equal((await admin.finished(foreign)).state, 'succeeded');
+  const { server, admin, acme, foreignOperation: foreign } = await serverWithTenants(t);
 
   const page = await browser.newPage({ width: 1280, height: 800 });
   const errors = scriptErrors(page);
@@ -56,7 +26,7 @@ test('resources and operations: back up now, follow the operation to its log, fi
   await page.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Resources' }).click();
   await page.getByRole('heading', { name: 'Resources', level: 1 }).waitFor();
-  assert.equal(path(page), '/resources');
+  assert.equal(pathOf(page), '/resources');
   assert.equal(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), true, 'the console moved without loading the page again');
   assert.equal(await page.getByRole('link', { name: 'Resources' }).getAttribute('aria-current'), 'page');
   const tree = page.getByRole('list', { name: 'Resources' });
@@ -77,7 +47,7 @@ test('resources and operations: back up now, follow the operation to its log, fi
   const opId = ((await response.json()) as { id: string }).id;
   assert.deepEqual(((response.request().postDataJSON()) as { resourceIds: string[] }).resourceIds, [acme.resources.get('scratch.qcow2')]);
   await row('scratch.qcow2').getByRole('link', { name: `follow operation ${opId}` }).click();
-  assert.equal(path(page), `/operations/${opId}`);
+  assert.equal(pathOf(page), `/operations/${opId}`);
   await page.getByRole('heading', { name: 'Backup' }).waitFor();
   await page.getByTestId('operation-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
   const done = await admin.finished(opId);
@@ -110,7 +80,7 @@ test('resources and operations: back up now, follow the operation to its log, fi
   const asked = new URL((await filtered).url());
   assert.equal(asked.searchParams.get('order'), 'newest');
   assert.equal(asked.searchParams.get('tenantId'), acme.tenant);
-  assert.equal(path(page), '/operations?state=succeeded');
+  assert.equal(pathOf(page), '/operations?state=succeeded');
   await opRow.waitFor();
   assert.equal(await page.locator('tr[data-operation-id]').count(), 1, 'acme has one operation, and only acme\'s show');
   await shot(t, page, 'ops-3-operations-succeeded');
@@ -139,7 +109,7 @@ test('resources and operations: back up now, follow the operation to its log, fi
   const viewer = await browser.newPage({ width: 800, height: 700 });
   const viewerErrors = scriptErrors(viewer);
   await signInAt(viewer, server.url, 'bob', BOB_PASSWORD, '/resources');
-  assert.equal(path(viewer), '/resources', 'a deep link survives signing in');
+  assert.equal(pathOf(viewer), '/resources', 'a deep link survives signing in');
   await assertText(viewer.getByRole('banner'), 'viewer');
   const viewerTree = viewer.getByRole('list', { name: 'Resources' });
   await viewerTree.locator('li[data-resource-id]').filter({ hasText: 'scratch.qcow2' }).getByText('available').waitFor();

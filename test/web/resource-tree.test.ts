@@ -7,7 +7,7 @@ import { plansProtecting } from '../../web/src/protection-summary.ts';
 import type { Plan, Resource } from '../../web/src/types.ts';
 
 const resource = (id: string, type: string, name: string, parentId: string | null = null): Resource =>
-  ({ id, tenantId: 't', type, name, parentId, sizeBytes: null, missingSince: null });
+  ({ id, tenantId: 't', type, externalId: `/vols/${name}`, name, parentId, sizeBytes: null, missingSince: null });
 const plan = (id: string, resourceIds: string[], enabled = true): Plan => ({ id, tenantId: 't', name: id, enabled, resourceIds });
 const shape = (nodes: ResourceNode[]): unknown[] => nodes.map((n) => (n.children.length ? { [n.resource.name]: shape(n.children) } : n.resource.name));
 

@@ -10,6 +10,8 @@ export interface Client {
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
   list<T>(path: string, signal?: AbortSignal): Promise<T[]>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 export function clientFor(session: Session, onUnauthorized: () => void): Client {
@@ -25,5 +27,7 @@ export function clientFor(session: Session, onUnauthorized: () => void): Client 
     get: (path, signal) => guard(apiRequest(path, { token: session.token, ...(signal ? { signal } : {}) })),
     list: (path, signal) => guard(listAll(path, { token: session.token, ...(signal ? { signal } : {}) })),
     post: (path, body) => guard(apiRequest(path, { method: 'POST', token: session.token, ...(body === undefined ? {} : { body }) })),
+    patch: (path, body) => guard(apiRequest(path, { method: 'PATCH', token: session.token, body })),
+    delete: (path) => guard(apiRequest(path, { method: 'DELETE', token: session.token })),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The signed-in console: who is signed in and in which tenant (header), where to go (nav), and the
  * page the URL names. Everything shown is one tenant's; someone in several tenants, or an operator,
- * picks which. An operation's page shows the operation whatever tenant is picked, since its link may
- * come from anywhere; the API decides whether this user may see it.
+ * picks which. An operation's, a resource's and a restore's pages show their item whatever tenant is
+ * picked, since their links may come from anywhere; the API decides whether this user may see it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { clientFor, type Client } from './client.ts';
@@ -10,7 +10,9 @@ import { DashboardPage } from './dashboard-page.tsx';
 import { Link } from './link.tsx';
 import { OperationPage } from './operation-page.tsx';
 import { OperationsPage } from './operations-page.tsx';
+import { ResourcePage } from './resource-page.tsx';
 import { ResourcesPage } from './resources-page.tsx';
+import { RestorePage } from './restore-page.tsx';
 import { mayAct, type Role } from './role.ts';
 import { routeOf, useLocation, type Route } from './router.ts';
 import type { Session } from './session.ts';
@@ -54,7 +56,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
   const title = TITLES[route.page];
-  const pageKey = route.page === 'operation' ? `operation ${route.id}` : route.page;
+  const pageKey = route.page === 'operation' || route.page === 'resource' ? `${route.page} ${route.id}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
   useEffect(() => {
     document.title = `${title} · Cairn`;
     if (firstPage.current) firstPage.current = false;
@@ -87,7 +89,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
       </header>
       <nav className="sidenav" aria-label="Main">
         <Link to="/" aria-current={route.page === 'dashboard' ? 'page' : undefined}>Dashboard</Link>
-        <Link to="/resources" aria-current={route.page === 'resources' ? 'page' : undefined}>Resources</Link>
+        <Link to="/resources" aria-current={route.page === 'resources' || route.page === 'resource' || route.page === 'restore' ? 'page' : undefined}>Resources</Link>
         <Link to="/operations" aria-current={route.page === 'operations' || route.page === 'operation' ? 'page' : undefined}>Operations</Link>
         <a href="/v1/docs" target="_blank" rel="noreferrer">API reference</a>
       </nav>
@@ -100,7 +102,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   );
 }
 
-const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', operations: 'Operations', operation: 'Operation', 'not-found': 'Page not found' };
+const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', 'not-found': 'Page not found' };
 
 function roleIn(me: Me, tenantId: string | null): Role | undefined {
   return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
@@ -126,6 +128,9 @@ function Page({ route, client, who, tenant, canAct }: PageProps) {
   if (route.page === 'operation') {
     return <OperationPage key={route.id} client={client} id={route.id} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   }
+  // Like an operation, a resource or a checkpoint is shown whatever tenant is picked: the API decides.
+  if (route.page === 'resource') return <ResourcePage key={route.id} client={client} id={route.id} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
+  if (route.page === 'restore') return <RestorePage key={route.checkpointId} client={client} checkpointId={route.checkpointId} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   if (!tenant) {
     return (
       <section className="empty" aria-labelledby="no-tenant-title">

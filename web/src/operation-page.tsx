@@ -9,6 +9,7 @@ import { CancelButton } from './cancel-button.tsx';
 import type { Client } from './client.ts';
 import { formatTime, TYPE_NAMES } from './format.ts';
 import { Link } from './link.tsx';
+import { NotFound } from './not-found.tsx';
 import { ProgressCell } from './operations-table.tsx';
 import type { OperationDetail } from './types.ts';
 import { usePoll } from './use-poll.ts';
@@ -27,13 +28,7 @@ export function OperationPage({ client, id, mayAct }: Props) {
   const { data: op, error, updatedAt, refresh } = usePoll(load, delay);
 
   if (!op && error instanceof ApiError && error.status === 404) {
-    return (
-      <section aria-labelledby="op-not-found">
-        <h1 id="op-not-found">Operation not found</h1>
-        <p className="error" role="alert">No operation {id} is visible to you: it may belong to another tenant, or the link is wrong.</p>
-        <p><Link to="/operations">See your operations</Link></p>
-      </section>
-    );
+    return <NotFound what="Operation" id={id} back={{ to: '/operations', label: 'See your operations' }} />;
   }
   return (
     <>

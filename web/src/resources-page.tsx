@@ -1,6 +1,7 @@
 /**
  * A tenant's resources as a tree (servers with their volumes, directories of volumes, file sets), each
- * with whether an enabled plan protects it and its latest checkpoint; members back one up from here.
+ * with whether an enabled plan protects it and its latest checkpoint, and a link to all its checkpoints;
+ * members back one up from here.
  * The latest checkpoints come from one listing of the tenant's checkpoints (GET /v1/checkpoints, paged),
  * since the API has no per-resource "latest" call; fine for the checkpoints a tenant keeps today.
  */
@@ -8,6 +9,7 @@ import { useCallback } from 'react';
 import { BackUpButton } from './back-up-button.tsx';
 import type { Client } from './client.ts';
 import { formatBytes, formatTime } from './format.ts';
+import { Link } from './link.tsx';
 import { plansProtecting } from './protection-summary.ts';
 import { resourceTree, type ResourceNode } from './resource-tree.ts';
 import { ownedBy, type Checkpoint, type Plan, type Resource, type Tenant } from './types.ts';
@@ -69,7 +71,7 @@ function ResourceItem({ node, inventory, client, canAct }: { node: ResourceNode;
     <li data-resource-id={r.id}>
       <div className="resource-row">
         <div className="resource-name">
-          <span id={nameId} className="name">{r.name}</span>
+          <Link id={nameId} className="name" to={`/resources/${encodeURIComponent(r.id)}`} title="its checkpoints">{r.name}</Link>
           <span className="tag">{TYPE_NAMES[r.type] ?? r.type}</span>
           {r.sizeBytes !== null && <span className="muted small">{formatBytes(r.sizeBytes)}</span>}
           {r.missingSince && <span className="tag warn">gone since {formatTime(r.missingSince)}</span>}

@@ -34,6 +34,8 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 export type Route =
   | { page: 'dashboard' }
   | { page: 'resources' }
+  | { page: 'resource'; id: string }
+  | { page: 'restore'; checkpointId: string }
   | { page: 'operations' }
   | { page: 'operation'; id: string }
   | { page: 'not-found' };
@@ -45,5 +47,9 @@ export function routeOf(pathname: string): Route {
   if (path === '/operations') return { page: 'operations' };
   const op = /^\/operations\/([^/]+)$/.exec(path);
   if (op) return { page: 'operation', id: decodeURIComponent(op[1]!) };
+  const resource = /^\/resources\/([^/]+)$/.exec(path);
+  if (resource) return { page: 'resource', id: decodeURIComponent(resource[1]!) };
+  const restore = /^\/checkpoints\/([^/]+)\/restore$/.exec(path);
+  if (restore) return { page: 'restore', checkpointId: decodeURIComponent(restore[1]!) };
   return { page: 'not-found' };
 }

@@ -17,6 +17,8 @@ export interface Resource {
   id: string;
   tenantId: string | null;
   type: string;
+  /** Where the host finds it: a volume's file, a file set's directory, a server's domain name. */
+  externalId: string;
   name: string;
   parentId: string | null;
   sizeBytes: number | null;
@@ -27,9 +29,27 @@ export interface Checkpoint {
   id: string;
   tenantId: string | null;
   resourceId: string | null;
+  operationId: string | null;
+  /** The bank's manifest type: volume, server or files. */
+  type: string;
+  /** The checkpoint it is incremental to; null for a full one. */
+  parentRef: string | null;
   status: 'protecting' | 'available' | 'error' | 'deleting' | 'missing';
+  /** The resource's logical size, and what this checkpoint added to its bank. */
+  sourceBytes: number | null;
+  storedBytes: number | null;
+  error: string | null;
   createdAt: string;
   completedAt: string | null;
+  verifiedAt: string | null;
+  damaged: boolean;
+  pinned: boolean;
+}
+
+/** GET /v1/protectables: a resource type with the JSON schema of its restore target. */
+export interface Protectable {
+  type: string;
+  restoreTargetSchema: Record<string, unknown>;
 }
 
 export interface Plan {
