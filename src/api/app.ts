@@ -18,6 +18,7 @@ import { planRoutes } from './routes/plans.ts';
 import { quotaUsageRoutes } from './routes/quotas-usage.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { previewRoutes } from './routes/previews.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import { bankRoutes } from './routes/banks.ts';
 import { registerAuth } from './auth.ts';
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bankRoutes(options.catalog, options.masterKey, options.banks, options.operations), { prefix: '/v1' });
   await app.register(resourceRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
   await app.register(policyRoutes(options.catalog), { prefix: '/v1' });
+  await app.register(previewRoutes(options.catalog), { prefix: '/v1' });
   await app.register(planRoutes(options.catalog), { prefix: '/v1' });
   await app.register(checkpointRoutes(options.catalog, options.plugins, options.operations), { prefix: '/v1' });
   await app.register(operationRoutes(options.catalog), { prefix: '/v1' });

@@ -6,12 +6,12 @@
 import type { Kysely } from 'kysely';
 import { bankSecret } from '../catalog/banks.ts';
 import {
-  attributionTags, beginCheckpoint, chainLength, completeCheckpoint, findCheckpoint, latestCheckpoint, listCheckpoints, recordVerification, removeCheckpoint, setCheckpointStatus, tagValue,
+  attributionTags, beginCheckpoint, chainLength, completeCheckpoint, findCheckpoint, latestCheckpoint, recordVerification, removeCheckpoint, setCheckpointStatus, tagValue,
   type CheckpointRow,
 } from '../catalog/checkpoints.ts';
 import { findPlan } from '../catalog/plans.ts';
-import { findPolicy, retentionRules, type PolicyRow } from '../catalog/policies.ts';
-import { selectRetention } from '../core/retention.ts';
+import { expirySelection } from '../catalog/expiry.ts';
+import { findPolicy, type PolicyRow } from '../catalog/policies.ts';
 import { localTime } from '../core/schedule.ts';
 import type { NewOperation } from './operations-service.ts';
 import type { Notify } from './notifier.ts';
@@ -147,9 +147,7 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
 
   /** Deletes, by operations of their own, the resource's checkpoints the policy's retention no longer keeps. */
   async function expire(op: OperationRow, resourceId: string, bankId: string, policy: PolicyRow): Promise<void> {
-    const held = await listCheckpoints(db, { resourceId, bankId, status: 'available', limit: 100_000 });
-    const candidates = held.map((c) => ({ id: c.id, createdAt: (c.completedAt ?? c.createdAt).getTime(), pinned: c.pinned }));
-    const { remove } = selectRetention(candidates, retentionRules(policy.retention), { timeZone: policy.timeZone });
+    const { held, selection: { remove } } = await expirySelection(db, resourceId, bankId, policy.retention, policy.timeZone);
     for (const id of remove) {
       const cp = held.find((c) => c.id === id)!;
       const made = await deps.submitOnce({

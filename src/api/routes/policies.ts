@@ -11,15 +11,16 @@ import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { principal } from '../auth.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
-import type { TenantRole } from '../../catalog/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, TenantRole } from '../../catalog/schema.ts';
 import { nextRuns, WEEKDAYS, cronOf } from '../../core/schedule.ts';
 
 const Count = z.number().int().min(0);
-const Retention = z.object({
+export const Retention = z.object({
   keepLast: Count.optional(), keepHourly: Count.optional(), keepDaily: Count.optional(), keepWeekly: Count.optional(), keepMonthly: Count.optional(), keepYearly: Count.optional(),
   keepWithin: z.string().optional().describe('a duration: 36h, 7d, 2w, 1y6m'),
 }).strict();
-const Clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'a local time HH:MM');
+export const Clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'a local time HH:MM');
 const Timing = z.object({
   window: z.object({ start: Clock, end: Clock }).optional().describe('ticks outside this daily window of local times start no backup (it may cross midnight)'),
   jitterSeconds: z.number().int().min(0).max(86_400).optional().describe('start each scheduled backup up to this many seconds late, at random'),
@@ -53,21 +54,21 @@ function checkOptions(request: FastifyRequest, options: Record<string, unknown> 
   if (reserved.length) throw new HttpProblem(403, `the backup options ${reserved.join(', ')} are set by operators, in an offering; a tenant's policy may set ${[...TENANT_OPTIONS].join(', ')}`);
 }
 
+/** The policy, if the caller may see it (and change it with `role`): offerings are everyone's to read, operators' to change. */
+export async function policyFor(db: Kysely<Database>, request: FastifyRequest, id: string, role: TenantRole): Promise<PolicyRow> {
+  const p = await findPolicy(db, id);
+  if (!p) throw new HttpProblem(404, `there is no policy ${id}`);
+  if (p.tenantId === null) {
+    if (role !== 'viewer') requireOperator(request);
+  } else {
+    requireTenantRole(request, p.tenantId, role, `policy ${id}`);
+  }
+  return p;
+}
+
 export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
   return (app) => {
     const db = catalog.db;
-    /** The policy, if the caller may see it (and change it with `role`): offerings are everyone's to read, operators' to change. */
-    async function policyFor(request: FastifyRequest, id: string, role: TenantRole): Promise<PolicyRow> {
-      const p = await findPolicy(db, id);
-      if (!p) throw new HttpProblem(404, `there is no policy ${id}`);
-      if (p.tenantId === null) {
-        if (role !== 'viewer') requireOperator(request);
-      } else {
-        requireTenantRole(request, p.tenantId, role, `policy ${id}`);
-      }
-      return p;
-    }
-
     app.post('/policies', {
       schema: { summary: 'Create a policy (operators without tenantId: an offering)', body: Fields.extend({ tenantId: z.string().optional() }), response: { 201: Policy } },
     }, async (request, reply) => {
@@ -93,12 +94,12 @@ export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
     });
 
     const Id = z.object({ id: z.string() });
-    app.get('/policies/:id', { schema: { summary: 'One policy', params: Id, response: { 200: Policy } } }, async (request) => view(await policyFor(request, request.params.id, 'viewer')));
+    app.get('/policies/:id', { schema: { summary: 'One policy', params: Id, response: { 200: Policy } } }, async (request) => view(await policyFor(db, request, request.params.id, 'viewer')));
 
     app.patch('/policies/:id', {
       schema: { summary: 'Change a policy', params: Id, body: Fields.partial(), response: { 200: Policy } },
     }, async (request) => {
-      const p = await policyFor(request, request.params.id, 'member');
+      const p = await policyFor(db, request, request.params.id, 'member');
       checkOptions(request, request.body.options);
       return view(await updatePolicy(db, p.id, request.body));
     });
@@ -110,13 +111,13 @@ export function policyRoutes(catalog: Catalog): FastifyPluginAsyncZod {
         response: { 200: z.object({ schedule: z.string().nullable(), cron: z.string().nullable(), timeZone: z.string(), nextRuns: z.array(z.iso.datetime()) }) },
       },
     }, async (request) => {
-      const p = await policyFor(request, request.params.id, 'viewer');
+      const p = await policyFor(db, request, request.params.id, 'viewer');
       if (!p.schedule) return { schedule: null, cron: null, timeZone: p.timeZone, nextRuns: [] };
       return { schedule: p.schedule, cron: cronOf(p.schedule), timeZone: p.timeZone, nextRuns: nextRuns(p.schedule, p.timeZone, request.query.count).map((d) => d.toISOString()) };
     });
 
     app.delete('/policies/:id', { schema: { summary: 'Delete a policy no plan uses', params: Id, response: { 204: z.null() } } }, async (request, reply) => {
-      await deletePolicy(db, (await policyFor(request, request.params.id, 'member')).id);
+      await deletePolicy(db, (await policyFor(db, request, request.params.id, 'member')).id);
       return reply.code(204).send(null);
     });
     return Promise.resolve();
