@@ -8,7 +8,7 @@ import type { Plan, Resource } from '../../web/src/types.ts';
 
 const resource = (id: string, type: string, name: string, parentId: string | null = null): Resource =>
   ({ id, tenantId: 't', type, externalId: `/vols/${name}`, name, parentId, sizeBytes: null, missingSince: null });
-const plan = (id: string, resourceIds: string[], enabled = true): Plan => ({ id, tenantId: 't', name: id, enabled, resourceIds });
+const plan = (id: string, resourceIds: string[], enabled = true): Plan => ({ id, tenantId: 't', name: id, policyId: 'p', bankId: 'b', enabled, rpoSeconds: null, resourceIds });
 const shape = (nodes: ResourceNode[]): unknown[] => nodes.map((n) => (n.children.length ? { [n.resource.name]: shape(n.children) } : n.resource.name));
 
 test('servers hold their volumes; the rest, and volumes whose server is not listed, are at the top; sorted by type, then name', () => {

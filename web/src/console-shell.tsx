@@ -10,6 +10,9 @@ import { DashboardPage } from './dashboard-page.tsx';
 import { Link } from './link.tsx';
 import { OperationPage } from './operation-page.tsx';
 import { OperationsPage } from './operations-page.tsx';
+import { PlansPage } from './plans-page.tsx';
+import { PoliciesPage } from './policies-page.tsx';
+import { PolicyPage } from './policy-page.tsx';
 import { ResourcePage } from './resource-page.tsx';
 import { ResourcesPage } from './resources-page.tsx';
 import { RestorePage } from './restore-page.tsx';
@@ -56,7 +59,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
   const title = TITLES[route.page];
-  const pageKey = route.page === 'operation' || route.page === 'resource' ? `${route.page} ${route.id}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
+  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
   useEffect(() => {
     document.title = `${title} · Cairn`;
     if (firstPage.current) firstPage.current = false;
@@ -90,6 +93,8 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
       <nav className="sidenav" aria-label="Main">
         <Link to="/" aria-current={route.page === 'dashboard' ? 'page' : undefined}>Dashboard</Link>
         <Link to="/resources" aria-current={route.page === 'resources' || route.page === 'resource' || route.page === 'restore' ? 'page' : undefined}>Resources</Link>
+        <Link to="/plans" aria-current={route.page === 'plans' ? 'page' : undefined}>Plans</Link>
+        <Link to="/policies" aria-current={route.page === 'policies' || route.page === 'policy' ? 'page' : undefined}>Policies</Link>
         <Link to="/operations" aria-current={route.page === 'operations' || route.page === 'operation' ? 'page' : undefined}>Operations</Link>
         <a href="/v1/docs" target="_blank" rel="noreferrer">API reference</a>
       </nav>
@@ -102,7 +107,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   );
 }
 
-const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', 'not-found': 'Page not found' };
+const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found' };
 
 function roleIn(me: Me, tenantId: string | null): Role | undefined {
   return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
@@ -143,5 +148,10 @@ function Page({ route, client, who, tenant, canAct }: PageProps) {
   }
   if (route.page === 'resources') return <ResourcesPage key={tenant.id} client={client} tenant={tenant} canAct={canAct} />;
   if (route.page === 'operations') return <OperationsPage key={tenant.id} client={client} tenant={tenant} />;
+  if (route.page === 'policies') return <PoliciesPage key={tenant.id} client={client} tenant={tenant} canAct={canAct} />;
+  if (route.page === 'policy') {
+    return <PolicyPage key={`${tenant.id} ${route.id ?? 'new'}`} client={client} id={route.id} tenant={tenant} mayAct={(t) => mayAct(roleIn(who.me, t))} operator={who.me.operator} />;
+  }
+  if (route.page === 'plans') return <PlansPage key={tenant.id} client={client} tenant={tenant} canAct={canAct} />;
   return <DashboardPage key={tenant.id} client={client} tenant={tenant} />;
 }

@@ -6,6 +6,7 @@
  * since the API has no per-resource "latest" call; fine for the checkpoints a tenant keeps today.
  */
 import { useCallback } from 'react';
+import { AddToPlan } from './add-to-plan.tsx';
 import { BackUpButton } from './back-up-button.tsx';
 import type { Client } from './client.ts';
 import { formatBytes, formatTime } from './format.ts';
@@ -54,7 +55,7 @@ export function ResourcesPage({ client, tenant, canAct }: { client: Client; tena
         )}
         {inventory.data && inventory.data.tree.length > 0 && (
           <ul className="resource-tree" aria-label="Resources">
-            {inventory.data.tree.map((n) => <ResourceItem key={n.resource.id} node={n} inventory={inventory.data!} client={client} canAct={canAct} />)}
+            {inventory.data.tree.map((n) => <ResourceItem key={n.resource.id} node={n} inventory={inventory.data!} client={client} canAct={canAct} onChanged={inventory.refresh} />)}
           </ul>
         )}
       </section>
@@ -62,7 +63,7 @@ export function ResourcesPage({ client, tenant, canAct }: { client: Client; tena
   );
 }
 
-function ResourceItem({ node, inventory, client, canAct }: { node: ResourceNode; inventory: Inventory; client: Client; canAct: boolean }) {
+function ResourceItem({ node, inventory, client, canAct, onChanged }: { node: ResourceNode; inventory: Inventory; client: Client; canAct: boolean; onChanged: () => void }) {
   const r = node.resource;
   const protecting = plansProtecting(r, inventory.plans);
   const last = inventory.latest.get(r.id);
@@ -87,10 +88,11 @@ function ResourceItem({ node, inventory, client, canAct }: { node: ResourceNode;
             : <span className="muted">No checkpoint yet</span>}
         </div>
         {canAct && !r.missingSince && <BackUpButton client={client} resourceId={r.id} describedBy={nameId} />}
+        {canAct && !r.missingSince && <AddToPlan client={client} resourceId={r.id} plans={inventory.plans} describedBy={nameId} onAdded={onChanged} />}
       </div>
       {node.children.length > 0 && (
         <ul aria-label={`Volumes of ${r.name}`}>
-          {node.children.map((c) => <ResourceItem key={c.resource.id} node={c} inventory={inventory} client={client} canAct={canAct} />)}
+          {node.children.map((c) => <ResourceItem key={c.resource.id} node={c} inventory={inventory} client={client} canAct={canAct} onChanged={onChanged} />)}
         </ul>
       )}
     </li>

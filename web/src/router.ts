@@ -38,6 +38,10 @@ export type Route =
   | { page: 'restore'; checkpointId: string }
   | { page: 'operations' }
   | { page: 'operation'; id: string }
+  | { page: 'policies' }
+  /** id undefined: a new policy. */
+  | { page: 'policy'; id: string | undefined }
+  | { page: 'plans' }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string): Route {
@@ -45,6 +49,11 @@ export function routeOf(pathname: string): Route {
   if (path === '/') return { page: 'dashboard' };
   if (path === '/resources') return { page: 'resources' };
   if (path === '/operations') return { page: 'operations' };
+  if (path === '/policies') return { page: 'policies' };
+  if (path === '/policies/new') return { page: 'policy', id: undefined };
+  if (path === '/plans') return { page: 'plans' };
+  const policy = /^\/policies\/([^/]+)$/.exec(path);
+  if (policy) return { page: 'policy', id: decodeURIComponent(policy[1]!) };
   const op = /^\/operations\/([^/]+)$/.exec(path);
   if (op) return { page: 'operation', id: decodeURIComponent(op[1]!) };
   const resource = /^\/resources\/([^/]+)$/.exec(path);

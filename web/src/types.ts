@@ -56,8 +56,48 @@ export interface Plan {
   id: string;
   tenantId: string;
   name: string;
+  policyId: string;
+  bankId: string;
   enabled: boolean;
+  rpoSeconds: number | null;
   resourceIds: string[];
+}
+
+/** GET /v1/plans/{id}/status: whether the plan keeps its recovery point objective. */
+export interface PlanStatus {
+  rpoSeconds: number | null;
+  rpoFromSchedule: boolean;
+  outOfRpo: boolean;
+  lastFailure: { operationId: string; at: string; error: string } | null;
+}
+
+/** Retention as the API takes it: counts, and keepWithin as a duration (36h, 7d, 1y6m). */
+export interface Retention {
+  keepLast?: number;
+  keepWithin?: string;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+}
+
+export interface Timing {
+  window?: { start: string; end: string };
+  jitterSeconds?: number;
+  fullEvery?: number;
+}
+
+/** A tenant's policy, or (tenantId null) an offering operators publish for every tenant. */
+export interface Policy {
+  id: string;
+  tenantId: string | null;
+  name: string;
+  description: string;
+  schedule: string | null;
+  timeZone: string;
+  retention: Retention;
+  timing: Timing;
 }
 
 export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
