@@ -4,28 +4,20 @@
  */
 import { useState } from 'react';
 import type { Client } from './client.ts';
+import { useAction } from './use-action.ts';
 import type { Plan } from './types.ts';
 
 export function AddToPlan({ client, resourceId, plans, describedBy, onAdded }: { client: Client; resourceId: string; plans: Plan[]; describedBy: string; onAdded: () => void }) {
   const choices = plans.filter((p) => !p.resourceIds.includes(resourceId));
   const [planId, setPlanId] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { pending, error, run } = useAction();
   if (choices.length === 0) return null;
   const chosen = choices.find((p) => p.id === planId) ?? choices[0]!;
 
-  async function add() {
-    setPending(true);
-    setError(undefined);
-    try {
-      await client.patch(`/v1/plans/${encodeURIComponent(chosen.id)}`, { resourceIds: [...chosen.resourceIds, resourceId] });
-      onAdded();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
-  }
+  const add = () => run(async () => {
+    await client.patch(`/v1/plans/${encodeURIComponent(chosen.id)}`, { resourceIds: [...chosen.resourceIds, resourceId] });
+    onAdded();
+  });
 
   return (
     <span className="add-to-plan">

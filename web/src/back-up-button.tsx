@@ -5,25 +5,14 @@
  */
 import { useState } from 'react';
 import type { Client } from './client.ts';
+import { useAction } from './use-action.ts';
 import { Link } from './link.tsx';
 import type { Operation } from './types.ts';
 
 export function BackUpButton({ client, resourceId, describedBy }: { client: Client; resourceId: string; describedBy: string }) {
-  const [pending, setPending] = useState(false);
   const [started, setStarted] = useState<Operation | undefined>();
-  const [error, setError] = useState<string | undefined>();
-
-  async function backUp() {
-    setPending(true);
-    setError(undefined);
-    try {
-      setStarted(await client.post<Operation>('/v1/checkpoints', { resourceIds: [resourceId] }));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
-  }
+  const { pending, error, run } = useAction();
+  const backUp = () => run(async () => setStarted(await client.post<Operation>('/v1/checkpoints', { resourceIds: [resourceId] })));
 
   return (
     <span className="back-up">
