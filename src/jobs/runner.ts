@@ -20,14 +20,15 @@ import { findHost, findResource, type HostRow } from '../catalog/resources.ts';
 import type { Database } from '../catalog/schema.ts';
 import { sampleUsage } from '../catalog/usage.ts';
 import type { MasterKey } from '../catalog/secrets.ts';
-import { CairnError } from '../core/errors.ts';
+import { CairnError, isCairnError } from '../core/errors.ts';
 import type { ResourceType } from '../core/plugin.ts';
 import type { BankAccess, Protection, ResourceRef } from '../core/protection.ts';
 import { ProgressSink } from './progress-sink.ts';
 import type { JobHandler } from './queue.ts';
 
 export interface BackupRequest { resourceIds: string[]; bankId: string; planId: string | null; full: boolean; options: Record<string, unknown> }
-export interface RestoreRequest { checkpointId: string; hostId: string; target: Record<string, unknown>; newPath?: string }
+/** `bankId`: a copy of the checkpoint's bank at the host's site, read instead of the checkpoint's own. */
+export interface RestoreRequest { checkpointId: string; hostId: string; target: Record<string, unknown>; newPath?: string; bankId?: string }
 export interface DeleteRequest { checkpointId: string }
 export interface VerifyRequest { checkpointIds: string[] }
 export interface GcRequest { bankId: string }
@@ -169,9 +170,31 @@ export function operationRunner(deps: RunnerDeps): JobHandler {
       await log(op.id, 'info', `removed ${req.newPath}, which an interrupted attempt left partly written`);
     }
     await log(op.id, 'info', `restoring checkpoint ${cp.bankRef} (${cp.name}) on host ${host.name}`);
-    const out = await deps.protection.restore(await bankAccess(cp.bankId), cp.bankRef, { hostKind: host.kind, hostLocation: host.location }, req.target, sink.listener);
+    const at = { hostKind: host.kind, hostLocation: host.location };
+    const out = await restoreFrom(op, cp, cp.bankRef, req, at, sink);
     await log(op.id, 'info', `restored ${out.restoredBytes} bytes to ${out.paths.join(', ')}${out.domain ? ` (domain ${out.domain})` : ''}`);
     return { ...out };
+  }
+
+  /**
+   * Reads the site's copy of the bank when the request names one. A copy that does not hold the
+   * checkpoint (not replicated yet) or cannot be read fails before anything is written, so the
+   * restore then reads the checkpoint's own bank.
+   */
+  async function restoreFrom(op: OperationRow, cp: CheckpointRow, ref: string, req: RestoreRequest, at: Pick<ResourceRef, 'hostKind' | 'hostLocation'>, sink: ProgressSink) {
+    if (req.bankId && req.bankId !== cp.bankId) {
+      const copy = await db.selectFrom('banks').select('name').where('id', '=', req.bankId).executeTakeFirst();
+      if (copy) {
+        try {
+          await log(op.id, 'info', `reading from bank ${copy.name}, the copy of the checkpoint's bank at the host's site`);
+          return await deps.protection.restore(await bankAccess(req.bankId), ref, at, req.target, sink.listener);
+        } catch (err) {
+          if (!isCairnError(err, 'not-found')) throw err;
+          await log(op.id, 'warning', `bank ${copy.name} cannot give checkpoint ${ref}: ${(err as Error).message}; reading from the checkpoint's own bank`);
+        }
+      }
+    }
+    return deps.protection.restore(await bankAccess(cp.bankId), ref, at, req.target, sink.listener);
   }
 
   async function remove(op: OperationRow): Promise<Record<string, unknown>> {

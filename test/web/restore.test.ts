@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../testkit/files.ts';
 import { qemu } from '../testkit/qemu.ts';
@@ -114,6 +115,24 @@ test('checkpoints of a resource and the restore wizard: back up, pin, restore to
   const refused = errors.findIndex((e) => /status of 409/.test(e));
   assert.ok(refused >= 0);
   errors.splice(refused, 1);
+
+  // At another site: a second site with a directory of the tenant's volumes. Its bank is this one
+  // (no copy is attached there), as the wizard says; the restored volume lands at that site.
+  const dr = (await admin.send<{ id: string }>('POST', '/v1/sites', { name: 'dr' })).body.id;
+  const volsDr = join(dir, 'vols-dr');
+  await mkdir(volsDr);
+  const hostDr = await admin.send<{ id: string }>('POST', '/v1/hosts', { name: 'vols-dr', siteId: dr, kind: 'volumes', location: volsDr, tenantId: acme.tenant });
+  assert.equal(hostDr.status, 201, JSON.stringify(hostDr.body));
+  await page.reload();
+  await form.getByRole('radio', { name: /At another site/ }).check();
+  assert.deepEqual(await form.getByLabel('Host').locator('option').allInnerTexts(), ['vols-dr']);
+  await assertText(form, 'At site dr, reading from bank local at site local: no copy of the bank is attached at dr');
+  await form.getByLabel('Name').fill('web-dr.qcow2');
+  await shot(t, page, 'restore-5-wizard-another-site');
+  await form.getByRole('button', { name: 'Start the restore' }).click();
+  await page.waitForURL(/\/operations\/[^/]+$/);
+  await page.getByTestId('operation-state').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+  assert.equal(await contentHash(join(volsDr, 'web-dr.qcow2'), dir), expectedWebHash());
 
   // Another tenant's checkpoint and resource by URL: the API answers 404, and so do the pages.
   const foreignAnswer = page.waitForResponse((r) => r.url().endsWith(`/v1/checkpoints/${foreign.id}`));

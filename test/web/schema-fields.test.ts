@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldsOf, initialValues, optionValue, parametersOf } from '../../web/src/schema-fields.ts';
-import { DECIDED_BY_TARGET, suggestedName, targetsFor } from '../../web/src/restore-targets.ts';
+import { DECIDED_BY_TARGET, hostsFor, suggestedName, targetsFor, type RestoreHost } from '../../web/src/restore-targets.ts';
 
 const schema = {
   type: 'object', required: ['path', 'count'],
@@ -58,4 +58,17 @@ test('targets by checkpoint type, and the name suggested for a new one', () => {
   assert.equal(suggestedName('web.qcow2'), 'web-restored.qcow2');
   assert.equal(suggestedName('home'), 'home-restored');
   assert.equal(suggestedName(undefined), '');
+});
+
+test('another site is offered when a host elsewhere may take the restore; each target offers its own hosts', () => {
+  assert.deepEqual(targetsFor('server', true).map((t) => t.mode), ['new', 'site', 'in-place', 'recreate']);
+  const bank = { id: 'b', name: 'local', siteName: 'one' };
+  const host = (id: string, siteId: string, original = false): RestoreHost => ({ id, name: id, siteId, siteName: siteId, original, bank });
+  const hosts = [host('a', 'one', true), host('b', 'one'), host('c', 'two'), host('d', 'three')];
+  assert.deepEqual(hostsFor('new', hosts).map((h) => h.id), ['a', 'b']);
+  assert.deepEqual(hostsFor('site', hosts).map((h) => h.id), ['c', 'd']);
+  assert.deepEqual(hostsFor('in-place', hosts), []);
+  const orphan = hosts.slice(1);
+  assert.deepEqual(hostsFor('new', orphan).map((h) => h.id), ['b', 'c', 'd'], 'with the original gone, a new one may go to any host');
+  assert.deepEqual(hostsFor('site', orphan), []);
 });

@@ -11,7 +11,8 @@ import { formatBytes, formatTime } from './format.ts';
 import { Link } from './link.tsx';
 import { NotFound } from './not-found.tsx';
 import { OptionsForm } from './options-form.tsx';
-import { DECIDED_BY_TARGET, pluginTypeOf, suggestedName, targetsFor, type TargetMode } from './restore-targets.ts';
+import { RestoreHostChoice } from './restore-host-choice.tsx';
+import { DECIDED_BY_TARGET, hostsFor, pluginTypeOf, suggestedName, targetsFor, type RestoreHost, type TargetMode } from './restore-targets.ts';
 import { navigate } from './router.ts';
 import { fieldsOf, initialValues, parametersOf, type FormValues } from './schema-fields.ts';
 import type { Checkpoint, Operation, Protectable, Resource } from './types.ts';
@@ -60,17 +61,32 @@ export function RestorePage({ client, checkpointId, mayAct }: { client: Client; 
       {data && mayAct(data.checkpoint.tenantId) && data.checkpoint.status !== 'available' && (
         <p className="error" role="alert">This checkpoint is {data.checkpoint.status}: only an available checkpoint can be restored.</p>
       )}
-      {data && mayAct(data.checkpoint.tenantId) && data.checkpoint.status === 'available' && <RestoreForm client={client} loaded={data} />}
+      {data && mayAct(data.checkpoint.tenantId) && data.checkpoint.status === 'available' && <RestoreWhere client={client} loaded={data} />}
     </>
   );
 }
 
-function RestoreForm({ client, loaded: { checkpoint: c, resource, schema } }: { client: Client; loaded: Loaded }) {
-  const targets = targetsFor(c.type).filter((t) => resource || t.mode === 'new');
+/** The hosts a new resource may go to (asked only of someone who may restore), then the form. */
+function RestoreWhere({ client, loaded }: { client: Client; loaded: Loaded }) {
+  const id = loaded.checkpoint.id;
+  const load = useCallback(async (signal: AbortSignal) => (await client.get<{ items: RestoreHost[] }>(`/v1/checkpoints/${encodeURIComponent(id)}/restore-hosts`, signal)).items, [client, id]);
+  const { data: hosts, error } = usePoll(load, never);
+  if (error) return <p className="error" role="alert">Cannot load where the checkpoint may be restored: {error.message}</p>;
+  if (!hosts) return <p className="loading" role="status">Loading where it may be restored…</p>;
+  return <RestoreForm client={client} loaded={loaded} hosts={hosts} />;
+}
+
+function RestoreForm({ client, loaded: { checkpoint: c, resource, schema }, hosts }: { client: Client; loaded: Loaded; hosts: RestoreHost[] }) {
+  const targets = targetsFor(c.type, hostsFor('site', hosts).length > 0).filter((t) => resource || t.mode === 'new' || t.mode === 'site');
   const fields = useMemo(() => fieldsOf(schema, DECIDED_BY_TARGET), [schema]);
   const [mode, setMode] = useState<TargetMode>('new');
   const [name, setName] = useState(suggestedName(resource?.name));
   const [overwrite, setOverwrite] = useState(false);
+  const choices = hostsFor(mode, hosts);
+  const [picked, setPicked] = useState<string | undefined>();
+  // The picked host while it is one of this target's; else the target's first (the original's host first).
+  const hostId = choices.find((h) => h.id === picked)?.id ?? choices[0]?.id;
+  const newOne = mode === 'new' || mode === 'site';
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState(false);
@@ -84,7 +100,9 @@ function RestoreForm({ client, loaded: { checkpoint: c, resource, schema } }: { 
     setPending(true);
     setFailure(undefined);
     try {
-      const target = mode === 'new' ? { mode, name: name.trim() } : { mode };
+      // The original's host is the API's default: named only when it is another.
+      const elsewhere = hostId !== undefined && !choices.find((h) => h.id === hostId)?.original;
+      const target = newOne ? { mode: 'new', name: name.trim(), ...(elsewhere ? { hostId } : {}) } : { mode };
       const op = await client.post<Operation>('/v1/restores', { checkpointId: c.id, target, parameters });
       navigate(`/operations/${encodeURIComponent(op.id)}`);
     } catch (err) {
@@ -93,7 +111,7 @@ function RestoreForm({ client, loaded: { checkpoint: c, resource, schema } }: { 
     }
   }
 
-  const ready = !pending && (mode !== 'new' || name.trim() !== '') && (mode !== 'in-place' || overwrite);
+  const ready = !pending && (!newOne || name.trim() !== '') && (mode !== 'site' || hostId !== undefined) && (mode !== 'in-place' || overwrite);
   return (
     <form className="card restore-form" aria-label="Restore" onSubmit={(e) => void submit(e)}>
       <fieldset>
@@ -105,7 +123,8 @@ function RestoreForm({ client, loaded: { checkpoint: c, resource, schema } }: { 
           </label>
         ))}
       </fieldset>
-      {mode === 'new' && (
+      {newOne && choices.length > 0 && (mode === 'site' || choices.length > 1) && <RestoreHostChoice hosts={choices} value={hostId} onChange={setPicked} />}
+      {newOne && (
         <div className="option">
           <label htmlFor="restore-name">Name</label>
           <input id="restore-name" required aria-describedby="restore-name-help" value={name} onChange={(e) => setName(e.target.value)} />

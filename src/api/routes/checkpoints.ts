@@ -18,6 +18,7 @@ import type { PluginCatalog, ResourceType } from '../../core/plugin.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import type { BackupRequest, RestoreRequest } from '../../jobs/runner.ts';
 import { agentHostOf } from '../../catalog/placement.ts';
+import { bankAtSite, restoreHosts } from '../../catalog/restore-hosts.ts';
 import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { principal } from '../auth.ts';
@@ -36,7 +37,7 @@ const Checkpoint = z.object({
 const view = (c: CheckpointRow) => ({ ...c, createdAt: c.createdAt.toISOString(), completedAt: iso(c.completedAt), verifiedAt: iso(c.verifiedAt) });
 
 const RestoreTarget = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('new'), name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a plain name: letters, digits, dot, dash, underscore').describe('the new volume\'s file name, or the new server\'s name'), hostId: z.string().optional().describe('where (default: the original\'s host)') }),
+  z.object({ mode: z.literal('new'), name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a plain name: letters, digits, dot, dash, underscore').describe('the new volume\'s file name, or the new server\'s name'), hostId: z.string().optional().describe('where (default: the original\'s host); GET /v1/checkpoints/{id}/restore-hosts lists the hosts at every site') }),
   z.object({ mode: z.literal('in-place') }),
   z.object({ mode: z.literal('recreate').describe('a server again as it was, after its domain was undefined') }),
 ]);
@@ -163,9 +164,28 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
       const { plugin, newPath } = await pluginTarget(c, host, target, resource?.externalId, parameters);
       const check = restoreSchemas.get(pluginTypeOf(c.type))!;
       if (!check(plugin)) throw new HttpProblem(400, `the restore target does not fit the ${c.type} plugin: ${ajv.errorsText(check.errors, { dataVar: 'target' })}`);
-      const req: RestoreRequest = { checkpointId: c.id, hostId: host.id, target: plugin, ...(newPath ? { newPath } : {}) };
+      // At another site, the restore reads that site's copy of the bank when it has one.
+      const bank = await bankAtSite(db, c.bankId, host.siteId);
+      const req: RestoreRequest = { checkpointId: c.id, hostId: host.id, target: plugin, ...(newPath ? { newPath } : {}), ...(bank.id !== c.bankId ? { bankId: bank.id } : {}) };
       const op = await submitter().submit({ tenantId: c.tenantId, type: 'restore', request: { ...req }, createdBy: principal(request).userId });
       return reply.code(202).send(operationView(op));
+    });
+
+    const SiteBank = z.object({ id: z.string(), name: z.string(), siteId: z.string(), siteName: z.string() });
+    const RestoreHost = z.object({
+      id: z.string(), name: z.string(), kind: z.string(), siteId: z.string(), siteName: z.string(), tenantId: z.string().nullable(),
+      original: z.boolean().describe('the host of the checkpoint\'s resource'),
+      bank: SiteBank.describe('the bank a restore on this host reads from: a copy of the checkpoint\'s bank at the host\'s site, else its own'),
+    });
+    app.get('/checkpoints/:id/restore-hosts', {
+      schema: {
+        summary: 'The hosts, at this site or another, a checkpoint may be restored to as a new resource (target.hostId of POST /v1/restores)',
+        params: Id, response: { 200: z.object({ items: z.array(RestoreHost) }) },
+      },
+    }, async (request) => {
+      const c = await checkpointFor(request, request.params.id, 'member');
+      const resource = c.resourceId ? await findResource(db, c.resourceId) : undefined;
+      return { items: await restoreHosts(db, c, resource?.hostId, principal(request).operator) };
     });
 
     app.post('/verifications', {
