@@ -93,10 +93,11 @@ export async function findPlan(db: Kysely<Database>, id: string): Promise<PlanRo
   return (await withResources(db, await db.selectFrom('plans').select(columns).where('id', '=', id).execute()))[0];
 }
 
-export async function listPlans(db: Kysely<Database>, filter: { tenants?: string[]; after?: string; limit: number }): Promise<PlanRow[]> {
+export async function listPlans(db: Kysely<Database>, filter: { tenants?: string[]; policyId?: string; after?: string; limit: number }): Promise<PlanRow[]> {
   if (filter.tenants?.length === 0) return [];
   let q = db.selectFrom('plans').select(columns).orderBy('id').limit(filter.limit);
   if (filter.tenants) q = q.where('tenant_id', 'in', filter.tenants);
+  if (filter.policyId) q = q.where('policy_id', '=', filter.policyId);
   if (filter.after) q = q.where('id', '>', filter.after);
   return withResources(db, await q.execute());
 }

@@ -5,6 +5,7 @@
  */
 import { PgBoss, fromPglite, type Job } from 'pg-boss';
 import type { JobsConnection } from '../catalog/catalog.ts';
+import type { JobRoute as PlacedRoute } from '../catalog/placement.ts';
 
 const QUEUE = 'operations';
 /** The queue of a host served by agents (`cairn worker --host`): only they work it. */
@@ -45,7 +46,7 @@ function operationQueueOptions(settings: QueueSettings) {
 export type JobHandler = (operationId: string, attempt: { jobId: string; retry: number; last: boolean; signal: AbortSignal }) => Promise<void>;
 
 /** Where a job goes: in a host's group when the host limits what runs at once, to the host's queue when agents serve it. */
-export interface JobRoute { hostId: string; limit: number | null; agent: boolean }
+export type JobRoute = Pick<PlacedRoute, 'hostId' | 'limit' | 'agent'>;
 
 export class JobQueue {
   readonly #boss: PgBoss;

@@ -9,26 +9,18 @@ import type { Client } from './client.ts';
 import { ConfirmButton } from './confirm-button.tsx';
 import { formatTime } from './format.ts';
 import { Link } from './link.tsx';
+import { useAction } from './use-action.ts';
 import type { Checkpoint, Operation } from './types.ts';
 
 export function CheckpointActions({ client, checkpoint: c, labelId, onChanged }: { client: Client; checkpoint: Checkpoint; labelId: string; onChanged: () => void }) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { pending, error, run } = useAction();
   const [deletion, setDeletion] = useState<Operation | undefined>();
   const id = encodeURIComponent(c.id);
 
-  async function pin(pinned: boolean) {
-    setPending(true);
-    setError(undefined);
-    try {
-      await client.patch(`/v1/checkpoints/${id}`, { pinned });
-      onChanged();
-    } catch (err) {
-      setError(`Cannot ${pinned ? 'pin' : 'unpin'}: ${(err as Error).message}`);
-    } finally {
-      setPending(false);
-    }
-  }
+  const pin = (pinned: boolean) => run(async () => {
+    await client.patch(`/v1/checkpoints/${id}`, { pinned });
+    onChanged();
+  });
 
   return (
     <div className="checkpoint-actions">
@@ -53,7 +45,8 @@ export function CheckpointActions({ client, checkpoint: c, labelId, onChanged }:
       <span role="status" className="small">
         {deletion && <>Deleting: <Link to={`/operations/${encodeURIComponent(deletion.id)}`}>follow operation {deletion.id}</Link></>}
       </span>
-      {error && <span role="alert" className="error-text small">{error}</span>}
+      {/* A refused pin leaves the checkpoint as it was: what was tried is the opposite of what it is. */}
+      {error && <span role="alert" className="error-text small">Cannot {c.pinned ? 'unpin' : 'pin'}: {error}</span>}
     </div>
   );
 }

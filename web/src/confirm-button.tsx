@@ -4,6 +4,7 @@
  * a stray click or Enter never deletes or cancels anything. The action's error shows in the confirmation.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useAction } from './use-action.ts';
 
 interface Props {
   /** The first button's text, ending in "…" since it asks before acting. */
@@ -20,8 +21,7 @@ interface Props {
 
 export function ConfirmButton({ label, question, yes, no, action, failure, describedBy }: Props) {
   const [confirming, setConfirming] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { pending, error, run } = useAction();
   const keep = useRef<HTMLButtonElement>(null);
   const open = useRef<HTMLButtonElement>(null);
   const wasConfirming = useRef(false);
@@ -33,18 +33,11 @@ export function ConfirmButton({ label, question, yes, no, action, failure, descr
     wasConfirming.current = confirming;
   }, [confirming]);
 
-  async function act() {
-    setPending(true);
-    setError(undefined);
-    try {
-      await action();
-      setConfirming(false);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
-  }
+  // Closed only once the action succeeded: a refusal stays in the confirmation, beside the choice.
+  const act = () => run(async () => {
+    await action();
+    setConfirming(false);
+  });
 
   if (!confirming) {
     return <button type="button" className="danger" ref={open} aria-describedby={describedBy} onClick={() => setConfirming(true)}>{label}</button>;

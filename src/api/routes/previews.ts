@@ -58,7 +58,7 @@ export function previewRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       checkTimeZone(timeZone);
       // An offering's plans belong to many tenants: the caller sees only its own tenants' checkpoints.
       const tenants = visibleTenants(request);
-      const plans = (await listPlans(db, { limit: 100_000, ...(tenants ? { tenants } : {}) })).filter((p) => p.policyId === policy.id);
+      const plans = await listPlans(db, { limit: 100_000, policyId: policy.id, ...(tenants ? { tenants } : {}) });
       const pairs = new Map(plans.flatMap((p) => p.resourceIds.map((r) => [`${r} ${p.bankId}`, { resourceId: r, bankId: p.bankId }] as const)));
       const checkpoints: z.infer<typeof Verdict>[] = [];
       for (const { resourceId, bankId } of pairs.values()) {
