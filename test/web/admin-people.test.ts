@@ -126,8 +126,13 @@ test('administration: tenants, users, members, quota and usage with a CSV export
   await addForm.getByRole('button', { name: 'Add member' }).click();
   await page.getByLabel('Role of carol').waitFor();
   await until(() => membersOf(admin, initech), ['carol:member']);
+  const carolId = (await admin.get<{ items: { id: string; username: string }[] }>('/v1/users')).body.items.find((u) => u.username === 'carol')!.id;
+  // A role is picked, then saved: picking alone changes nothing.
   await page.getByLabel('Role of carol').selectOption('admin');
+  assert.deepEqual(await membersOf(admin, initech), ['carol:member']);
+  await page.locator(`tr[data-user-id="${carolId}"]`).getByRole('button', { name: 'Save role' }).click();
   await until(() => membersOf(admin, initech), ['carol:admin']);
+  await page.locator(`tr[data-user-id="${carolId}"]`).getByRole('button', { name: 'Save role' }).waitFor({ state: 'detached' });
   await addForm.getByLabel('User').selectOption({ label: 'dave' });
   await addForm.getByLabel('Role').selectOption('viewer');
   await addForm.getByRole('button', { name: 'Add member' }).click();

@@ -1,10 +1,11 @@
 /**
  * A tenant's members with their roles (GET /v1/tenants/{id}/members). Those who may manage them
- * (operators, the tenant's admins) change a role (PUT …/members/{userId}) and remove a member after
- * confirming (DELETE). Adding someone needs their account, which only operators may list (GET
- * /v1/users): with `users`, a form adds one of them.
+ * (operators, the tenant's admins) change a role, picked then saved so that arrowing through the list
+ * changes nothing (PUT …/members/{userId}), and remove a member after confirming (DELETE). Adding
+ * someone needs their account, which only operators may list (GET /v1/users): with `users`, a form
+ * adds one of them.
  */
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import type { Client } from './client.ts';
 import { ConfirmButton } from './confirm-button.tsx';
 import { MemberForm } from './member-form.tsx';
@@ -43,7 +44,7 @@ export function TenantMembers({ client, tenantId, tenantName, canManage, users, 
           <table className="operations" aria-label="Members">
             <thead><tr><th>Username</th><th>Role</th>{canManage && <th>Actions</th>}</tr></thead>
             <tbody>
-              {data.map((m) => <MemberRow key={m.userId} client={client} path={path} member={m} canManage={canManage} self={m.userId === meId} tenantName={tenantName} onChanged={refresh} />)}
+              {data.map((m) => <MemberRow key={`${m.userId} ${m.role}`} client={client} path={path} member={m} canManage={canManage} self={m.userId === meId} tenantName={tenantName} onChanged={refresh} />)}
             </tbody>
           </table>
         </div>
@@ -56,10 +57,13 @@ export function TenantMembers({ client, tenantId, tenantName, canManage, users, 
 interface RowProps { client: Client; path: string; member: Member; canManage: boolean; self: boolean; tenantName: string; onChanged: () => void }
 
 function MemberRow({ client, path, member, canManage, self, tenantName, onChanged }: RowProps) {
+  const [role, setRole] = useState<TenantRole>(member.role);
   const { pending, error, run } = useAction();
   const nameId = `member-${member.userId}`;
   const url = `${path}/${encodeURIComponent(member.userId)}`;
-  const setRole = (role: TenantRole) => run(async () => { await client.put(url, { role }); onChanged(); });
+  // A change to one's own membership changes what the console may show: it starts again, reading /v1/me anew.
+  const changed = () => (self ? location.assign('/') : onChanged());
+  const save = () => run(async () => { await client.put(url, { role }); changed(); });
 
   return (
     <tr data-user-id={member.userId}>
@@ -67,14 +71,20 @@ function MemberRow({ client, path, member, canManage, self, tenantName, onChange
       <td>
         {canManage
           ? (
-            <label>
-              <span className="visually-hidden">Role of {member.username}</span>
-              <select value={member.role} disabled={pending} onChange={(e) => void setRole(e.target.value as TenantRole)}>
-                {ROLES.map((r) => <option key={r.role} value={r.role}>{r.role}</option>)}
-              </select>
-            </label>
+            <span className="add-to-plan">
+              <label>
+                <span className="visually-hidden">Role of {member.username}</span>
+                <select value={role} disabled={pending} onChange={(e) => setRole(e.target.value as TenantRole)}>
+                  {ROLES.map((r) => <option key={r.role} value={r.role}>{r.role}</option>)}
+                </select>
+              </label>
+              {role !== member.role && (
+                <button type="button" className="quiet" disabled={pending} aria-describedby={nameId} onClick={() => void save()}>{pending ? 'Saving…' : 'Save role'}</button>
+              )}
+            </span>
           )
           : member.role}
+        {self && member.role === 'admin' && role !== 'admin' && <p className="warn small">You will no longer manage {tenantName}'s members.</p>}
         {error && <p className="error-text small" role="alert">Cannot change the role: {error}</p>}
       </td>
       {canManage && (
@@ -84,7 +94,7 @@ function MemberRow({ client, path, member, canManage, self, tenantName, onChange
             question={self
               ? <>Remove yourself from {tenantName}? You will no longer see it.</>
               : <>Remove {member.username} from {tenantName}? Their account stays; they no longer see this tenant.</>}
-            action={async () => { await client.delete(url); onChanged(); }}
+            action={async () => { await client.delete(url); changed(); }}
           />
         </td>
       )}
