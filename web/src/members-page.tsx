@@ -1,7 +1,6 @@
 /**
- * The picked tenant's members and quota, for everyone in it: its admins (and operators) change roles
- * and remove members; others read. Adding an account is an operator's (Administration), since only
- * operators may list the accounts.
+ * The picked tenant's members and quota, for everyone in it: its admins (and operators) add an
+ * account by its username, change roles and remove members; others read.
  */
 import type { Client } from './client.ts';
 import { Link } from './link.tsx';
@@ -23,8 +22,7 @@ export function MembersPage({ client, tenant, canManage, operator, meId }: Props
       <h1>Members</h1>
       <p className="muted">
         Who belongs to {tenant.name} and what each may do.
-        {operator && <> To add accounts, use <Link to={`/admin/tenants/${encodeURIComponent(tenant.id)}`}>the tenant's administration page</Link>.</>}
-        {!operator && canManage && ' To add someone, ask an operator: only operators see the user accounts.'}
+        {operator && <> To pick from every account, or set the quota, use <Link to={`/admin/tenants/${encodeURIComponent(tenant.id)}`}>the tenant's administration page</Link>.</>}
       </p>
       <TenantMembers client={client} tenantId={tenant.id} tenantName={tenant.name} canManage={canManage} users={undefined} meId={meId} />
       <QuotaCard client={client} tenantId={tenant.id} canSet={false} />

@@ -1,9 +1,8 @@
 /**
  * A tenant's members with their roles (GET /v1/tenants/{id}/members). Those who may manage them
- * (operators, the tenant's admins) change a role, picked then saved so that arrowing through the list
- * changes nothing (PUT …/members/{userId}), and remove a member after confirming (DELETE). Adding
- * someone needs their account, which only operators may list (GET /v1/users): with `users`, a form
- * adds one of them.
+ * (operators, the tenant's admins) add an account, change a role, picked then saved so that arrowing
+ * through the list changes nothing (PUT …/members/{userId}), and remove a member after confirming
+ * (DELETE).
  */
 import { useCallback, useState } from 'react';
 import type { Client } from './client.ts';
@@ -19,7 +18,7 @@ interface Props {
   tenantId: string;
   tenantName: string;
   canManage: boolean;
-  /** Accounts to add from (operators); undefined: this user cannot list them. */
+  /** Accounts to add from (operators); undefined: this user cannot list them, and types a username. */
   users: User[] | undefined;
   /** The signed-in user, warned before taking away their own access. */
   meId: string;
@@ -49,7 +48,7 @@ export function TenantMembers({ client, tenantId, tenantName, canManage, users, 
           </table>
         </div>
       )}
-      {canManage && data && outside && <MemberForm client={client} path={path} users={outside} onAdded={refresh} />}
+      {canManage && data && <MemberForm client={client} path={path} users={outside} onAdded={refresh} />}
     </section>
   );
 }
