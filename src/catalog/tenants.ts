@@ -66,6 +66,10 @@ export async function findUser(db: Kysely<Database>, id: string): Promise<{ id: 
   return db.selectFrom('users').select(['id', 'username']).where('id', '=', id).executeTakeFirst();
 }
 
+export async function findUserByName(db: Kysely<Database>, username: string): Promise<{ id: string; username: string } | undefined> {
+  return db.selectFrom('users').select(['id', 'username']).where('username', '=', username).executeTakeFirst();
+}
+
 export async function listMembers(db: Kysely<Database>, tenantId: string): Promise<MemberRow[]> {
   const rows = await db.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
     .select(['users.id as userId', 'users.username', 'memberships.role']).where('memberships.tenant_id', '=', tenantId).orderBy('users.username').execute();

@@ -53,6 +53,7 @@ test('the access matrix of tenants, members and users; lists page; no response h
     ['GET', `/v1/tenants/${a.id}/members`, undefined, { operator: 200, aAdmin: 200, aMember: 200, aViewer: 200, bAdmin: 404 }],
     ['PUT', `/v1/tenants/${a.id}/members/${target.id}`, { role: 'viewer' }, { operator: 200, aAdmin: 200, aMember: 403, aViewer: 403, bAdmin: 404 }],
     ['DELETE', `/v1/tenants/${a.id}/members/${target.id}`, undefined, { operator: 204, aAdmin: 204, aMember: 403, aViewer: 403, bAdmin: 404 }],
+    ['POST', `/v1/tenants/${a.id}/members`, { username: 'someone', role: 'viewer' }, { operator: 200, aAdmin: 200, aMember: 403, aViewer: 403, bAdmin: 404 }],
     ['POST', '/v1/users', { username: 'made', password: 'a password of twelve' }, { operator: 201, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
     ['GET', '/v1/users', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
     ['GET', '/v1/sites', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
@@ -64,7 +65,7 @@ test('the access matrix of tenants, members and users; lists page; no response h
     for (const as of Object.keys(expected) as (keyof typeof who)[]) {
       // A DELETE needs the membership back for the next principal, and a creation a fresh name.
       if (method === 'DELETE') await setMember(db, a.id, target.id, 'viewer');
-      const b2 = body && typeof body === 'object' && 'name' in body ? { name: `new-${as}-${url.split('/')[2]}` } : body && typeof body === 'object' && 'username' in body ? { ...body, username: `made-${as}` } : body;
+      const b2 = body && typeof body === 'object' && 'name' in body ? { name: `new-${as}-${url.split('/')[2]}` } : body && typeof body === 'object' && 'username' in body && url === '/v1/users' ? { ...body, username: `made-${as}` } : body;
       const got = await ask(as, method, url, b2);
       if (got.status !== expected[as]) wrong.push(`${as} ${method} ${url}: ${got.status}, expected ${expected[as]} (${got.body.slice(0, 120)})`);
       if (/password/i.test(got.body) && got.status < 400) wrong.push(`${as} ${method} ${url}: the response mentions a password`);
@@ -83,6 +84,23 @@ test('the access matrix of tenants, members and users; lists page; no response h
   const missing = await ask('bAdmin', 'GET', '/v1/tenants/00000000-0000-0000-0000-000000000000');
   assert.equal(detail(hidden.body), `there is no tenant ${a.id}`);
   assert.equal(missing.status, hidden.status);
+
+  // A tenant's admin adds an account by its username (they cannot list accounts to learn ids).
+  const members = async () => (JSON.parse((await ask('aAdmin', 'GET', `/v1/tenants/${a.id}/members`)).body) as { items: { username: string; role: string }[] }).items;
+  const added = await ask('aAdmin', 'POST', `/v1/tenants/${a.id}/members`, { username: ' someone ', role: 'member' });
+  assert.equal(added.status, 200, added.body);
+  assert.deepEqual(JSON.parse(added.body), { userId: target.id, username: 'someone', role: 'member' });
+  assert.ok((await members()).some((m) => m.username === 'someone' && m.role === 'member'));
+  const before = await members();
+  const unknown = await ask('aAdmin', 'POST', `/v1/tenants/${a.id}/members`, { username: 'nobody', role: 'viewer' });
+  assert.equal(unknown.status, 404);
+  assert.match(detail(unknown.body), /there is no user named nobody: check the spelling/);
+  const badRole = await ask('aAdmin', 'POST', `/v1/tenants/${a.id}/members`, { username: 'someone', role: 'owner' });
+  assert.equal(badRole.status, 400);
+  assert.match(detail(badRole.body), /role/);
+  const empty = await ask('aAdmin', 'POST', `/v1/tenants/${a.id}/members`, { username: '  ', role: 'viewer' });
+  assert.equal(empty.status, 400);
+  assert.deepEqual(await members(), before, 'a refused addition changes nothing');
 });
 
 test('lists come in pages that chain by `after`, and bad input says what to fix', async (t) => {

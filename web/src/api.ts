@@ -20,12 +20,26 @@ export interface RequestOptions {
 }
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const res = await send(path, options, 'application/json');
+  const text = await res.text();
+  const body = parse(text);
+  if (!res.ok) throw refusal(res, body);
+  return body as T;
+}
+
+/** A file the API makes (a CSV report), as it came, for the page to save; a refusal is an ApiError as above. */
+export async function apiBlob(path: string, options: RequestOptions = {}): Promise<Blob> {
+  const res = await send(path, options, '*/*');
+  if (!res.ok) throw refusal(res, parse(await res.text()));
+  return res.blob();
+}
+
+async function send(path: string, options: RequestOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let res: Response;
   try {
-    res = await fetch(path, {
+    return await fetch(path, {
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
@@ -35,10 +49,10 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (options.signal?.aborted) throw err;
     throw new ApiError(0, 'The Cairn server cannot be reached. Check that it runs, then try again.');
   }
-  const text = await res.text();
-  const body = parse(text);
-  if (!res.ok) throw new ApiError(res.status, detailOf(body) ?? `The server answered ${res.status} ${res.statusText}.`);
-  return body as T;
+}
+
+function refusal(res: Response, body: unknown): ApiError {
+  return new ApiError(res.status, detailOf(body) ?? `The server answered ${res.status} ${res.statusText}.`);
 }
 
 /** Every item of a paged list (`items` and `next`, see the API's pagination), following `next`. */

@@ -3,7 +3,7 @@
  * expired or was revoked elsewhere) ends the session, so the page asks to sign in again instead of
  * showing errors it cannot fix.
  */
-import { ApiError, apiRequest, listAll } from './api.ts';
+import { ApiError, apiBlob, apiRequest, listAll } from './api.ts';
 import type { Session } from './session.ts';
 
 export interface Client {
@@ -12,6 +12,9 @@ export interface Client {
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
   delete<T>(path: string): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  /** A file the API makes (GET /v1/usage?format=csv), to save with a Blob URL: a plain link would carry no token. */
+  blob(path: string): Promise<Blob>;
 }
 
 export function clientFor(session: Session, onUnauthorized: () => void): Client {
@@ -29,5 +32,7 @@ export function clientFor(session: Session, onUnauthorized: () => void): Client 
     post: (path, body) => guard(apiRequest(path, { method: 'POST', token: session.token, ...(body === undefined ? {} : { body }) })),
     patch: (path, body) => guard(apiRequest(path, { method: 'PATCH', token: session.token, body })),
     delete: (path) => guard(apiRequest(path, { method: 'DELETE', token: session.token })),
+    put: (path, body) => guard(apiRequest(path, { method: 'PUT', token: session.token, body })),
+    blob: (path) => guard(apiBlob(path, { token: session.token })),
   };
 }

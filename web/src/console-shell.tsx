@@ -5,9 +5,11 @@
  * picked, since their links may come from anywhere; the API decides whether this user may see it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { AdminPages, isAdminRoute } from './admin-pages.tsx';
 import { clientFor, type Client } from './client.ts';
 import { DashboardPage } from './dashboard-page.tsx';
 import { Link } from './link.tsx';
+import { MembersPage } from './members-page.tsx';
 import { OperationPage } from './operation-page.tsx';
 import { OperationsPage } from './operations-page.tsx';
 import { PlansPage } from './plans-page.tsx';
@@ -20,6 +22,7 @@ import { mayAct, type Role } from './role.ts';
 import { routeOf, useLocation, type Route } from './router.ts';
 import type { Session } from './session.ts';
 import type { Me, Tenant } from './types.ts';
+import { UsagePage } from './usage-page.tsx';
 
 interface Props {
   session: Session;
@@ -38,6 +41,8 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const [error, setError] = useState<string | undefined>();
   const [tenantId, setTenantId] = useState<string | undefined>();
   const [leaving, setLeaving] = useState(false);
+  // Bumped when an operator makes a tenant, to load the tenants again for the picker.
+  const [whoRound, setWhoRound] = useState(0);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -48,7 +53,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
       })
       .catch((err: unknown) => { if (!abort.signal.aborted) setError((err as Error).message); });
     return () => abort.abort();
-  }, [client]);
+  }, [client, whoRound]);
 
   const route = routeOf(useLocation().pathname);
   const tenant = who?.tenants.find((t) => t.id === tenantId);
@@ -59,7 +64,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
   const title = TITLES[route.page];
-  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
+  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page === 'admin-tenant' ? `tenant ${route.id}` : route.page;
   useEffect(() => {
     document.title = `${title} · Cairn`;
     if (firstPage.current) firstPage.current = false;
@@ -96,18 +101,29 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
         <Link to="/plans" aria-current={route.page === 'plans' ? 'page' : undefined}>Plans</Link>
         <Link to="/policies" aria-current={route.page === 'policies' || route.page === 'policy' ? 'page' : undefined}>Policies</Link>
         <Link to="/operations" aria-current={route.page === 'operations' || route.page === 'operation' ? 'page' : undefined}>Operations</Link>
+        {role === 'admin' && <Link to="/members" aria-current={route.page === 'members' ? 'page' : undefined}>Members</Link>}
+        {who && !who.me.operator && <Link to="/usage" aria-current={route.page === 'usage' ? 'page' : undefined}>Usage</Link>}
+        {who?.me.operator && (
+          <div className="nav-group" role="group" aria-labelledby="admin-nav-title">
+            <span className="nav-title" id="admin-nav-title">Administration</span>
+            <Link to="/admin/tenants" aria-current={route.page === 'admin-tenants' || route.page === 'admin-tenant' ? 'page' : undefined}>Tenants</Link>
+            <Link to="/admin/users" aria-current={route.page === 'admin-users' ? 'page' : undefined}>Users</Link>
+            <Link to="/admin/usage" aria-current={route.page === 'admin-usage' ? 'page' : undefined}>Usage</Link>
+          </div>
+        )}
         <a href="/v1/docs" target="_blank" rel="noreferrer">API reference</a>
       </nav>
       <main id="main" className="content" tabIndex={-1} ref={main}>
         {error && <p className="error" role="alert">Cannot load your account: {error}</p>}
         {!error && !who && <p className="loading" role="status">Loading your account…</p>}
-        {who && <Page route={route} client={client} who={who} tenant={tenant} canAct={mayAct(role)} />}
+        {who && <Page route={route} client={client} who={who} tenant={tenant} canAct={mayAct(role)} onTenantsChanged={() => setWhoRound((r) => r + 1)} />}
       </main>
     </div>
   );
 }
 
-const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found' };
+const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found',
+  'admin-tenants': 'Tenants', 'admin-tenant': 'Tenant', 'admin-users': 'Users', 'admin-usage': 'Usage', members: 'Members', usage: 'Usage' };
 
 function roleIn(me: Me, tenantId: string | null): Role | undefined {
   return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
@@ -119,9 +135,10 @@ interface PageProps {
   who: Who;
   tenant: Tenant | undefined;
   canAct: boolean;
+  onTenantsChanged: () => void;
 }
 
-function Page({ route, client, who, tenant, canAct }: PageProps) {
+function Page({ route, client, who, tenant, canAct, onTenantsChanged }: PageProps) {
   if (route.page === 'not-found') {
     return (
       <section aria-labelledby="not-found-title">
@@ -136,12 +153,14 @@ function Page({ route, client, who, tenant, canAct }: PageProps) {
   // Like an operation, a resource or a checkpoint is shown whatever tenant is picked: the API decides.
   if (route.page === 'resource') return <ResourcePage key={route.id} client={client} id={route.id} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   if (route.page === 'restore') return <RestorePage key={route.checkpointId} client={client} checkpointId={route.checkpointId} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
+  // Administration is no tenant's: an operator reaches it on a server with none yet.
+  if (isAdminRoute(route)) return <AdminPages route={route} client={client} me={who.me} onTenantsChanged={onTenantsChanged} />;
   if (!tenant) {
     return (
       <section className="empty" aria-labelledby="no-tenant-title">
         <h1 id="no-tenant-title">No tenant yet</h1>
         <p>{who.me.operator
-          ? 'There is no tenant on this server. Create one with POST /v1/tenants (see the API reference), then add users to it.'
+          ? <>There is no tenant on this server. Create one on <Link to="/admin/tenants">Administration › Tenants</Link> (or with POST /v1/tenants), then add users to it.</>
           : 'Your account belongs to no tenant. Ask an operator to add you to one.'}</p>
       </section>
     );
@@ -153,5 +172,10 @@ function Page({ route, client, who, tenant, canAct }: PageProps) {
     return <PolicyPage key={`${tenant.id} ${route.id ?? 'new'}`} client={client} id={route.id} tenant={tenant} mayAct={(t) => mayAct(roleIn(who.me, t))} operator={who.me.operator} />;
   }
   if (route.page === 'plans') return <PlansPage key={tenant.id} client={client} tenant={tenant} canAct={canAct} />;
+  if (route.page === 'members') {
+    const manage = who.me.operator || roleIn(who.me, tenant.id) === 'admin';
+    return <MembersPage key={tenant.id} client={client} tenant={tenant} canManage={manage} operator={who.me.operator} meId={who.me.userId} />;
+  }
+  if (route.page === 'usage') return <UsagePage key={tenant.id} client={client} tenant={tenant} />;
   return <DashboardPage key={tenant.id} client={client} tenant={tenant} />;
 }

@@ -10,3 +10,10 @@ export type Role = TenantRole | 'operator';
 export function mayAct(role: Role | undefined): boolean {
   return role === 'member' || role === 'admin' || role === 'operator';
 }
+
+/** A tenant's roles, least first, each with what it adds: the choices where members are managed. */
+export const ROLES: { role: TenantRole; says: string }[] = [
+  { role: 'viewer', says: 'viewer: reads' },
+  { role: 'member', says: 'member: also backs up and restores' },
+  { role: 'admin', says: 'admin: also manages members' },
+];

@@ -42,6 +42,14 @@ export type Route =
   /** id undefined: a new policy. */
   | { page: 'policy'; id: string | undefined }
   | { page: 'plans' }
+  /** Administration (operators only): every tenant, one tenant's members and quota, user accounts, usage of all tenants. */
+  | { page: 'admin-tenants' }
+  | { page: 'admin-tenant'; id: string }
+  | { page: 'admin-users' }
+  | { page: 'admin-usage' }
+  /** The picked tenant's members (its admins manage them) and its usage. */
+  | { page: 'members' }
+  | { page: 'usage' }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string): Route {
@@ -60,5 +68,12 @@ export function routeOf(pathname: string): Route {
   if (resource) return { page: 'resource', id: decodeURIComponent(resource[1]!) };
   const restore = /^\/checkpoints\/([^/]+)\/restore$/.exec(path);
   if (restore) return { page: 'restore', checkpointId: decodeURIComponent(restore[1]!) };
+  if (path === '/admin/tenants') return { page: 'admin-tenants' };
+  if (path === '/admin/users') return { page: 'admin-users' };
+  if (path === '/admin/usage') return { page: 'admin-usage' };
+  const adminTenant = /^\/admin\/tenants\/([^/]+)$/.exec(path);
+  if (adminTenant) return { page: 'admin-tenant', id: decodeURIComponent(adminTenant[1]!) };
+  if (path === '/members') return { page: 'members' };
+  if (path === '/usage') return { page: 'usage' };
   return { page: 'not-found' };
 }

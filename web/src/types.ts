@@ -144,3 +144,46 @@ export interface OperationDetail extends Operation {
 
 /** The items of one tenant: an operator sees every tenant's, and the console shows one tenant at a time. */
 export const ownedBy = (tenantId: string) => <T extends { tenantId: string | null }>(items: T[]): T[] => items.filter((i) => i.tenantId === tenantId);
+
+// Administration: tenants' members, user accounts, quotas and usage records (operators; a tenant's
+// admins manage its members, and its members read its quota and usage).
+
+export interface Member {
+  userId: string;
+  username: string;
+  role: TenantRole;
+}
+
+/** GET /v1/users: never a password nor its hash. */
+export interface User {
+  id: string;
+  username: string;
+  operator: boolean;
+  disabled: boolean;
+  createdAt: string;
+}
+
+/** A tenant's limits; null: no limit. */
+export interface Quota {
+  maxResources: number | null;
+  maxCheckpoints: number | null;
+  maxStoredBytes: number | null;
+}
+
+/** GET /v1/tenants/{id}/quota: the limits and what the tenant uses of them now. */
+export interface QuotaUse {
+  tenantId: string;
+  quota: Quota;
+  usage: { resources: number; checkpoints: number; storedBytes: number };
+}
+
+/** GET /v1/usage: one resource's checkpoints and stored bytes as last sampled in one hour. */
+export interface UsageRecord {
+  tenantId: string;
+  tenantName: string | null;
+  resourceId: string;
+  resourceName: string | null;
+  hour: string;
+  checkpoints: number;
+  storedBytes: number;
+}

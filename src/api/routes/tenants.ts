@@ -1,8 +1,11 @@
-/** Tenants and their members. Operators create tenants; a tenant's admins manage its members. */
+/**
+ * Tenants and their members. Operators create tenants; a tenant's admins manage its members, and add
+ * an account by its username, since only operators may list the accounts (and so know their ids).
+ */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { createTenant, findTenant, findUser, listMembers, listTenants, removeMember, setMember } from '../../catalog/tenants.ts';
+import { createTenant, findTenant, findUser, findUserByName, listMembers, listTenants, removeMember, setMember } from '../../catalog/tenants.ts';
 import { pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
 import { requireOperator, requireTenantRole, visibleTenants } from '../scope.ts';
@@ -63,6 +66,26 @@ export function tenantRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       if (!user) throw new HttpProblem(404, `there is no user ${userId}`);
       await setMember(db, id, userId, request.body.role);
       return { userId, username: user.username, role: request.body.role };
+    });
+
+    app.post('/tenants/:id/members', {
+      schema: {
+        summary: 'Give the user with this username a role in a tenant (tenant admins, operators)',
+        params: z.object({ id: z.string() }),
+        body: z.object({
+          username: z.string().trim().min(1).max(100).describe('the account\'s username, as it signs in'),
+          role: Role.describe('viewer reads; member also acts; admin also manages members'),
+        }),
+        response: { 200: Member },
+      },
+    }, async (request) => {
+      const { id } = request.params;
+      requireTenantRole(request, id, 'admin', `tenant ${id}`);
+      if (!(await findTenant(db, id))) throw new HttpProblem(404, `there is no tenant ${id}`);
+      const user = await findUserByName(db, request.body.username);
+      if (!user) throw new HttpProblem(404, `there is no user named ${request.body.username}: check the spelling, or ask an operator to create the account`);
+      await setMember(db, id, user.id, request.body.role);
+      return { userId: user.id, username: user.username, role: request.body.role };
     });
 
     app.delete('/tenants/:id/members/:userId', {
