@@ -1,4 +1,4 @@
-// Every page of the console, as a member sees it, at a laptop's two common sizes: no WCAG 2 A/AA
+// Every page of the console, as a member and an operator see it, at a laptop's two common sizes: no WCAG 2 A/AA
 // violation that axe-core finds (labelled controls, names, contrast, landmarks), nothing wider than
 // the window; and the console used by keyboard alone: sign in, move between pages, reach the page's
 // content with the skip link.
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { assertFinished } from './accessibility.ts';
 import { openBrowser, pathOf, scriptErrors, shot, signInAt } from './browser.ts';
-import { ALICE_PASSWORD, serverWithTenants } from './tenant-fixture.ts';
+import { ADMIN_PASSWORD, ALICE_PASSWORD, serverWithTenants } from './tenant-fixture.ts';
 
 /** Waits until the page at `path` has its heading and nothing of it is still loading. */
 async function settled(page: Page, url: string, path: string): Promise<void> {
@@ -30,16 +30,21 @@ test('each page is labelled, has no sideways scroll at 1280 and 1024 px, and the
   const policy = (await admin.get<{ items: { id: string; tenantId: string | null }[] }>('/v1/policies')).body.items.find((p) => p.tenantId === acme.tenant)!.id;
   const paths = ['/', '/resources', `/resources/${webId}`, `/checkpoints/${checkpoint}/restore`, '/plans', '/policies', '/policies/new', `/policies/${policy}`, '/operations', `/operations/${backup.body.id}`, '/no-such-page'];
 
+  const operatorPaths = ['/admin/tenants', `/admin/tenants/${acme.tenant}`, '/admin/users', '/admin/usage'];
+  const visits = [['alice', ALICE_PASSWORD, [...paths, '/members', '/usage']], ['admin', ADMIN_PASSWORD, operatorPaths]] as const;
+
   for (const viewport of [{ width: 1280, height: 800 }, { width: 1024, height: 768 }]) {
-    const page = await browser.newPage(viewport);
-    const errors = scriptErrors(page);
-    await signInAt(page, server.url, 'alice', ALICE_PASSWORD);
-    for (const path of paths) {
-      await settled(page, server.url, path);
-      await assertFinished(page, `${path} at ${viewport.width} px`);
+    for (const [user, password, pages] of visits) {
+      const page = await browser.newPage(viewport);
+      const errors = scriptErrors(page);
+      await signInAt(page, server.url, user, password);
+      for (const path of pages) {
+        await settled(page, server.url, path);
+        await assertFinished(page, `${path} at ${viewport.width} px`);
+      }
+      if (viewport.width === 1024) await shot(t, page, `finish-1024-${user}`);
+      assert.deepEqual(errors, []);
     }
-    if (viewport.width === 1024) await shot(t, page, 'finish-1024-operation');
-    assert.deepEqual(errors, []);
   }
 
   // By keyboard alone: the sign-in form, then the skip link and the side navigation.
