@@ -17,6 +17,18 @@ export async function sampleUsage(db: Kysely<Database>, now = new Date()): Promi
      where status in ('protecting', 'available', 'missing') and tenant_id is not null and resource_id is not null
      group by tenant_id, resource_id
     on conflict (tenant_id, hour, resource_id) do update set checkpoints = excluded.checkpoints, stored_bytes = excluded.stored_bytes`.execute(db);
+  // A resource whose last checkpoint went holds nothing now: without a row saying so, its last
+  // sample would stand as its latest figure in a report or a chart. The latest row of each resource
+  // sampled within the month that still counts something is answered with a zero row.
+  await sql`
+    insert into usage_records (tenant_id, resource_id, hour, checkpoints, stored_bytes)
+    select tenant_id, resource_id, ${hour}, 0, 0 from (
+      select distinct on (tenant_id, resource_id) tenant_id, resource_id, checkpoints from usage_records
+       where hour >= ${new Date(hour.getTime() - 31 * 86_400_000)} order by tenant_id, resource_id, hour desc
+    ) latest
+     where latest.checkpoints > 0 and not exists (
+       select 1 from checkpoints c where c.tenant_id = latest.tenant_id and c.resource_id = latest.resource_id and c.status in ('protecting', 'available', 'missing'))
+    on conflict (tenant_id, hour, resource_id) do update set checkpoints = 0, stored_bytes = 0`.execute(db);
 }
 
 export async function listUsage(db: Kysely<Database>, filter: { tenants?: string[]; from: Date; to: Date }): Promise<UsageRow[]> {

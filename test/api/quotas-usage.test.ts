@@ -82,4 +82,10 @@ test('quotas on resources and checkpoints, usage records as JSON and CSV, and Pr
   assert.match(text, /^cairn_operation_duration_seconds_count\{type="backup"\} 1$/m);
   assert.match(text, /^cairn_protected_resources 1$/m);
   assert.doesNotMatch(text, /acme|alice/, 'metrics name no tenant');
+
+  // Its only checkpoint deleted, the resource's latest usage row says it holds nothing.
+  const checkpoint = (await alice.get<{ items: { id: string }[] }>(`/v1/checkpoints?resourceId=${a!.id}`)).body.items[0]!;
+  assert.equal((await alice.finished((await alice.send<{ id: string }>('DELETE', `/v1/checkpoints/${checkpoint.id}`)).body.id)).state, 'succeeded');
+  const after = (await alice.get<{ items: { resourceId: string; checkpoints: number; storedBytes: number }[] }>('/v1/usage')).body.items.filter((u) => u.resourceId === a!.id);
+  assert.deepEqual([after.at(-1)!.checkpoints, after.at(-1)!.storedBytes], [0, 0], JSON.stringify(after));
 });
