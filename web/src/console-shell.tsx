@@ -7,6 +7,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { clientFor, type Client } from './client.ts';
 import { DashboardPage } from './dashboard-page.tsx';
+import { InfrastructureNav } from './infrastructure-nav.tsx';
+import { infrastructurePage, INFRASTRUCTURE_TITLES } from './infrastructure-routes.tsx';
 import { Link } from './link.tsx';
 import { OperationPage } from './operation-page.tsx';
 import { OperationsPage } from './operations-page.tsx';
@@ -59,7 +61,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
   const title = TITLES[route.page];
-  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
+  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' || route.page === 'admin-host' || route.page === 'admin-bank' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page;
   useEffect(() => {
     document.title = `${title} · Cairn`;
     if (firstPage.current) firstPage.current = false;
@@ -96,6 +98,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
         <Link to="/plans" aria-current={route.page === 'plans' ? 'page' : undefined}>Plans</Link>
         <Link to="/policies" aria-current={route.page === 'policies' || route.page === 'policy' ? 'page' : undefined}>Policies</Link>
         <Link to="/operations" aria-current={route.page === 'operations' || route.page === 'operation' ? 'page' : undefined}>Operations</Link>
+        {who?.me.operator && <InfrastructureNav route={route} />}
         <a href="/v1/docs" target="_blank" rel="noreferrer">API reference</a>
       </nav>
       <main id="main" className="content" tabIndex={-1} ref={main}>
@@ -107,7 +110,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   );
 }
 
-const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found' };
+const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found', ...INFRASTRUCTURE_TITLES };
 
 function roleIn(me: Me, tenantId: string | null): Role | undefined {
   return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
@@ -136,6 +139,8 @@ function Page({ route, client, who, tenant, canAct }: PageProps) {
   // Like an operation, a resource or a checkpoint is shown whatever tenant is picked: the API decides.
   if (route.page === 'resource') return <ResourcePage key={route.id} client={client} id={route.id} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   if (route.page === 'restore') return <RestorePage key={route.checkpointId} client={client} checkpointId={route.checkpointId} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
+  const infrastructure = infrastructurePage(route, client, who.me.operator);
+  if (infrastructure) return infrastructure;
   if (!tenant) {
     return (
       <section className="empty" aria-labelledby="no-tenant-title">

@@ -18,7 +18,8 @@ interface Props {
   client: Client;
   /** Absent: a new policy of `tenantId`. */
   policy?: Policy;
-  tenantId: string;
+  /** null: a new offering (posted without a tenant; operators only). */
+  tenantId: string | null;
   canEdit: boolean;
   onSaved: (p: Policy) => void;
 }
@@ -38,7 +39,7 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
       const body = bodyOf(draft);
       const p = policy
         ? await client.patch<Policy>(`/v1/policies/${encodeURIComponent(policy.id)}`, body)
-        : await client.post<Policy>('/v1/policies', { ...body, tenantId });
+        : await client.post<Policy>('/v1/policies', tenantId === null ? body : { ...body, tenantId });
       setSaved(true);
       onSaved(p);
     } catch (err) {
@@ -51,7 +52,7 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
   const timing = timingOf(draft);
   return (
     <>
-      <form className="policy-form card" onSubmit={(e) => void save(e)} aria-label={policy ? `Policy ${policy.name}` : 'New policy'}>
+      <form className="policy-form card" onSubmit={(e) => void save(e)} aria-label={policy ? `Policy ${policy.name}` : tenantId === null ? 'New offering' : 'New policy'}>
         <fieldset disabled={!canEdit} className="bare">
           <div className="field-row">
             <label className="grow"><span>Name</span><input required maxLength={100} value={draft.name} onChange={(e) => change({ name: e.target.value })} /></label>
@@ -64,7 +65,7 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
         </fieldset>
         {error && <p className="error" role="alert">Cannot save the policy: {error}</p>}
         {saved && <p role="status" className="small">Saved.</p>}
-        {canEdit && <button type="submit" disabled={pending}>{pending ? 'Saving…' : policy ? 'Save changes' : 'Create policy'}</button>}
+        {canEdit && <button type="submit" disabled={pending}>{pending ? 'Saving…' : policy ? 'Save changes' : tenantId === null ? 'Create offering' : 'Create policy'}</button>}
       </form>
       {policy && <RetentionPreview client={client} policyId={policy.id} retention={retentionOf(draft)} timeZone={draft.timeZone} />}
     </>

@@ -42,6 +42,12 @@ export type Route =
   /** id undefined: a new policy. */
   | { page: 'policy'; id: string | undefined }
   | { page: 'plans' }
+  // Operators' infrastructure pages (infrastructure-routes.tsx).
+  | { page: 'admin-sites' }
+  | { page: 'admin-host'; id: string }
+  | { page: 'admin-bank'; id: string }
+  | { page: 'admin-offerings' }
+  | { page: 'admin-offering-new' }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string): Route {
@@ -60,5 +66,16 @@ export function routeOf(pathname: string): Route {
   if (resource) return { page: 'resource', id: decodeURIComponent(resource[1]!) };
   const restore = /^\/checkpoints\/([^/]+)\/restore$/.exec(path);
   if (restore) return { page: 'restore', checkpointId: decodeURIComponent(restore[1]!) };
+  const infrastructure = infrastructureRoute(path);
+  if (infrastructure) return infrastructure;
   return { page: 'not-found' };
+}
+
+function infrastructureRoute(path: string): Route | undefined {
+  if (path === '/admin/sites') return { page: 'admin-sites' };
+  if (path === '/admin/offerings') return { page: 'admin-offerings' };
+  if (path === '/admin/offerings/new') return { page: 'admin-offering-new' };
+  const item = /^\/admin\/(hosts|banks)\/([^/]+)$/.exec(path);
+  if (item) return { page: item[1] === 'hosts' ? 'admin-host' : 'admin-bank', id: decodeURIComponent(item[2]!) };
+  return undefined;
 }
