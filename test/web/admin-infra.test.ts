@@ -110,29 +110,39 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
   await page.getByRole('link', { name: 'New offering' }).click();
   await page.getByLabel('Name', { exact: true }).fill('gold');
   await page.getByLabel('Keep last').fill('14');
+  // Backup options only operators set, as JSON: text that is not JSON is refused before anything is sent.
+  await page.getByLabel('Options (JSON)').fill('{"scratchDir": /var/tmp}');
+  await page.getByRole('button', { name: 'Create offering' }).click();
+  await assertText(page.getByRole('alert'), 'the backup options are not valid JSON');
+  assert.equal((await admin.get<{ items: unknown[] }>('/v1/offerings')).body.items.length, 0, 'nothing was created');
+  await page.getByLabel('Options (JSON)').fill('{"scratchDir": "/var/tmp/cairn-scratch"}');
+  await shot(t, page, 'admin-infra-7-new-offering');
   await page.getByRole('button', { name: 'Create offering' }).click();
   await page.waitForURL(/\/policies\/(?!new)[^/]+$/);
   const gold = decodeURIComponent(pathOf(page).split('/')[2]!);
   await page.getByRole('heading', { name: 'gold', level: 1 }).waitFor();
-  const saved = (await admin.get<{ tenantId: string | null; retention: Record<string, unknown> }>(`/v1/policies/${gold}`)).body;
-  assert.deepEqual([saved.tenantId, saved.retention], [null, { keepLast: 14 }]);
+  const saved = (await admin.get<{ tenantId: string | null; retention: Record<string, unknown>; options: Record<string, unknown> }>(`/v1/policies/${gold}`)).body;
+  assert.deepEqual([saved.tenantId, saved.retention, saved.options], [null, { keepLast: 14 }, { scratchDir: '/var/tmp/cairn-scratch' }]);
   const plan = await admin.send('POST', '/v1/plans', { tenantId: acme.tenant, name: 'golden', policyId: gold, resourceIds: [acme.resources.get('scratch.qcow2')] });
   assert.equal(plan.status, 201, JSON.stringify(plan.body));
   await page.goto(`${server.url}/admin/offerings`);
   const offering = page.getByRole('table', { name: 'Offerings' }).locator(`tr[data-policy-id="${gold}"]`);
   await assertText(offering, 'acme (1 plan)');
-  await shot(t, page, 'admin-infra-7-offerings');
+  await shot(t, page, 'admin-infra-8-offerings');
   assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], 'no script errors but the refused schedule');
 
   // A tenant's member: the offering among its policies, no Administration links, the operators-only page.
   const member = await browser.newPage({ width: 1280, height: 800 });
   await signInAt(member, server.url, 'alice', ALICE_PASSWORD, '/policies');
   await assertText(member.getByRole('table', { name: 'Offerings' }), 'gold');
+  await member.getByRole('link', { name: 'gold' }).click();
+  await member.getByRole('heading', { name: 'gold', level: 1 }).waitFor();
+  assert.equal(await member.getByLabel('Options (JSON)').count(), 0, 'a tenant does not see an offering\'s operator options');
   assert.equal(await member.getByRole('group', { name: 'Administration' }).count(), 0);
   assert.equal(await member.getByRole('link', { name: /Sites|Offerings/ }).count(), 0);
   await member.goto(`${server.url}/admin/sites`);
   await member.getByRole('heading', { name: 'For operators only' }).waitFor();
-  await shot(t, member, 'admin-infra-8-operators-only');
+  await shot(t, member, 'admin-infra-9-operators-only');
   await member.goto(`${server.url}/admin/banks/${local.id}`);
   await member.getByRole('heading', { name: 'For operators only' }).waitFor();
   const alice = await signIn(server.url, 'alice', ALICE_PASSWORD);

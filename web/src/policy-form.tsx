@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Client } from './client.ts';
 import { NextRuns } from './next-runs.tsx';
+import { OfferingOptionsField, optionsText, parseOptions } from './offering-options-field.tsx';
 import { bodyOf, draftOf, retentionOf, timingOf, type PolicyDraft } from './policy-draft.ts';
 import { RetentionFields } from './retention-fields.tsx';
 import { RetentionPreview } from './retention-preview.tsx';
@@ -26,6 +27,9 @@ interface Props {
 
 export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props) {
   const [draft, setDraft] = useState<PolicyDraft>(() => draftOf(policy));
+  // An offering's backup options (operators'), kept apart from the draft: tenants' policies do not show them.
+  const offering = policy ? policy.tenantId === null : tenantId === null;
+  const [options, setOptions] = useState(() => optionsText(policy?.options));
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
@@ -33,10 +37,15 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
 
   async function save(e: FormEvent) {
     e.preventDefault();
+    const parsed = offering ? parseOptions(options) : undefined;
+    if (parsed && 'error' in parsed) {
+      setError(parsed.error);
+      return;
+    }
     setPending(true);
     setError(undefined);
     try {
-      const body = bodyOf(draft);
+      const body = { ...bodyOf(draft), ...(parsed ? { options: parsed.options } : {}) };
       const p = policy
         ? await client.patch<Policy>(`/v1/policies/${encodeURIComponent(policy.id)}`, body)
         : await client.post<Policy>('/v1/policies', tenantId === null ? body : { ...body, tenantId });
@@ -62,6 +71,7 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
           <NextRuns client={client} schedule={scheduleText(draft.schedule)} timeZone={draft.timeZone} window={timing.window} />
           <TimingFields draft={draft} onChange={change} />
           <RetentionFields draft={draft} onCount={(rule, v) => change({ counts: { ...draft.counts, [rule]: v } })} onWithin={(keepWithin) => change({ keepWithin })} />
+          {offering && canEdit && <OfferingOptionsField value={options} onChange={(text) => { setSaved(false); setOptions(text); }} />}
         </fieldset>
         {error && <p className="error" role="alert">Cannot save the policy: {error}</p>}
         {saved && <p role="status" className="small">Saved.</p>}
