@@ -16,7 +16,7 @@ import { assertText, openBrowser, pathOf, scriptErrors, shot, signInAt } from '.
 import { ADMIN_PASSWORD, ALICE_PASSWORD, tenantWithVolumes } from './tenant-fixture.ts';
 
 interface HostJson { id: string; name: string; maxOperations: number | null }
-interface BankJson { id: string; name: string; maintenance: Record<string, unknown> }
+interface BankJson { id: string; name: string; siteId: string; maintenance: Record<string, unknown> }
 
 test('operators: sites, hosts and banks with their health, upkeep and GC, an unreachable bank, offerings; a member gets the operators-only page', async (t) => {
   const browser = await openBrowser(t);
@@ -54,6 +54,33 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
   await page.getByRole('button', { name: 'Discover now' }).click();
   await assertText(page.getByRole('status'), 'Found 3 resources: 0 new, 0 missing.');
   await shot(t, page, 'admin-infra-2-host');
+  assert.equal(await page.getByRole('button', { name: /Release/ }).count(), 0, 'no agent, nothing to release');
+
+  // A new site, and a host registered there whose location does not exist: discovery fails and says why.
+  await page.goto(`${server.url}/admin/sites`);
+  await page.getByRole('button', { name: 'New site' }).click();
+  await page.getByLabel('Site name').fill('edge');
+  await page.getByRole('button', { name: 'Create site' }).click();
+  const edge = page.getByRole('region', { name: 'edge' });
+  await assertText(edge, 'No hosts at this site');
+  await page.getByRole('button', { name: 'Register a host' }).click();
+  const register = page.getByRole('form', { name: 'Register a host' });
+  await register.getByLabel('Host name').fill('lost-vols');
+  await register.getByLabel('Site').selectOption({ label: 'edge' });
+  await register.getByLabel('Tenant').selectOption({ label: 'acme' });
+  await register.getByLabel('Location').fill(join(dir, 'no-such-dir'));
+  await register.getByRole('button', { name: 'Register host' }).click();
+  const lost = edge.getByRole('table', { name: 'Hosts of edge' }).locator('tr[data-host-id]');
+  await assertText(lost, 'never discovered');
+  await lost.getByRole('link', { name: 'lost-vols' }).click();
+  await page.getByRole('button', { name: 'Discover now' }).click();
+  await assertText(page.getByRole('alert'), 'Cannot discover: discovery on host lost-vols');
+  await assertText(page.getByRole('heading', { level: 1 }), 'discovery failed');
+  await assertText(page.locator('.facts'), 'Last discovery error');
+  const lostJson = (await admin.get<{ items: (HostJson & { tenantId: string; discoveryError: string | null })[] }>('/v1/hosts')).body.items.find((h) => h.name === 'lost-vols')!;
+  assert.equal(lostJson.tenantId, acme.tenant);
+  assert.ok(lostJson.discoveryError, 'the host keeps the reason');
+  await shot(t, page, 'admin-infra-2-host-discovery-failed');
 
   // A bank: its health, then its upkeep; a schedule the API cannot read is refused and nothing changes.
   await page.goto(`${server.url}/admin/sites`);
@@ -88,7 +115,7 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
 
   // A bank whose directory was removed: unreachable, with the reason, on the sites page and its own.
   const location = join(dir, 'offsite');
-  const offsite = await admin.send<{ id: string }>('POST', '/v1/banks', { name: 'offsite', siteId: (await admin.get<{ items: { id: string }[] }>('/v1/sites')).body.items[0]!.id, location, create: true });
+  const offsite = await admin.send<{ id: string }>('POST', '/v1/banks', { name: 'offsite', siteId: local.siteId, location, create: true });
   assert.equal(offsite.status, 201, JSON.stringify(offsite.body));
   await rm(location, { recursive: true });
   await page.goto(`${server.url}/admin/sites`);
@@ -129,7 +156,7 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
   const offering = page.getByRole('table', { name: 'Offerings' }).locator(`tr[data-policy-id="${gold}"]`);
   await assertText(offering, 'acme (1 plan)');
   await shot(t, page, 'admin-infra-8-offerings');
-  assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], 'no script errors but the refused schedule');
+  assert.deepEqual(errors.filter((e) => !/status of (400|502)/.test(e)), [], 'no script errors but the refused schedule and the failed discovery');
 
   // A tenant's member: the offering among its policies, no Administration links, the operators-only page.
   const member = await browser.newPage({ width: 1280, height: 800 });
