@@ -1,5 +1,5 @@
 // A bank's health for operators (GET /v1/banks/{id}/health): whether it answers at its location,
-// what it holds by the catalog, its last garbage collection, and operations running on it; a bank
+// what it holds by the catalog, its last garbage collection and verification, and operations running on it; a bank
 // whose directory was removed is unreachable with the reason; only operators may ask. The host list
 // says how many operations run on each host.
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ const SECOND_PASSPHRASE = 'the second bank passphrase';
 
 interface Health {
   reachable: boolean; reason: string | null; checkpoints: number; storedBytes: number; damagedCheckpoints: number;
-  lastGc: { id: string; state: string; finishedAt: string | null; error: string | null } | null; lastVerify: unknown; runningOperations: number; maxOperations: number | null;
+  lastGc: { id: string; state: string; finishedAt: string | null; error: string | null } | null; lastVerify: { id: string; state: string } | null; runningOperations: number; maxOperations: number | null;
 }
 
 test('bank health: reachable with its checkpoints and last GC; a removed directory is unreachable with the reason; operators only', async (t) => {
@@ -50,6 +50,13 @@ test('bank health: reachable with its checkpoints and last GC; a removed directo
   const after = (await admin.get<Health>(`/v1/banks/${local}/health`)).body;
   assert.deepEqual([after.lastGc?.id, after.lastGc?.state, after.lastGc?.error], [gc.id, 'succeeded', null]);
   assert.ok(after.lastGc?.finishedAt);
+
+  // A verification of its checkpoint is its last verification.
+  const checkpoint = (await admin.get<{ items: { id: string }[] }>(`/v1/checkpoints?resourceId=${resource}`)).body.items[0]!.id;
+  const verify = await admin.finished((await admin.send<{ id: string }>('POST', '/v1/verifications', { checkpointIds: [checkpoint] })).body.id);
+  assert.equal(verify.state, 'succeeded', JSON.stringify(verify));
+  const verified = (await admin.get<Health>(`/v1/banks/${local}/health`)).body;
+  assert.deepEqual([verified.lastVerify?.id, verified.lastVerify?.state, verified.damagedCheckpoints], [verify.id, 'succeeded', 0]);
 
   // A second bank whose directory is then removed: unreachable, and the reason names the location; never the passphrase.
   const location = join(dir, 'second');
