@@ -129,6 +129,9 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
   await signInAt(small, server.url, 'admin', ADMIN_PASSWORD, '/admin/sites');
   await small.getByRole('table', { name: 'Banks of local' }).locator('[data-health="bad"]').waitFor();
   await shot(t, small, 'admin-infra-6-sites-1024');
+  await small.goto(`${server.url}/admin/banks/${offsite.body.id}`);
+  await small.getByTestId('bank-unreachable').waitFor();
+  await shot(t, small, 'admin-infra-6-bank-unreachable-1024');
 
   // An offering, made with the policy form without a tenant; a tenant's plan then uses it.
   await adminNav.getByRole('link', { name: 'Offerings' }).click();
