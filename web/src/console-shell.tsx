@@ -8,6 +8,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { AdminPages, isAdminRoute } from './admin-pages.tsx';
 import { clientFor, type Client } from './client.ts';
 import { DashboardPage } from './dashboard-page.tsx';
+import { InfrastructureNav } from './infrastructure-nav.tsx';
+import { infrastructurePage, INFRASTRUCTURE_TITLES } from './infrastructure-routes.tsx';
 import { Link } from './link.tsx';
 import { MembersPage } from './members-page.tsx';
 import { OperationPage } from './operation-page.tsx';
@@ -64,7 +66,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
   const main = useRef<HTMLElement>(null);
   const firstPage = useRef(true);
   const title = TITLES[route.page];
-  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page === 'admin-tenant' ? `tenant ${route.id}` : route.page;
+  const pageKey = route.page === 'operation' || route.page === 'resource' || route.page === 'policy' || route.page === 'admin-host' || route.page === 'admin-bank' ? `${route.page} ${route.id ?? 'new'}` : route.page === 'restore' ? `restore ${route.checkpointId}` : route.page === 'admin-tenant' ? `tenant ${route.id}` : route.page;
   useEffect(() => {
     document.title = `${title} · Cairn`;
     if (firstPage.current) firstPage.current = false;
@@ -108,6 +110,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
             <span className="nav-title" id="admin-nav-title">Administration</span>
             <Link to="/admin/tenants" aria-current={route.page === 'admin-tenants' || route.page === 'admin-tenant' ? 'page' : undefined}>Tenants</Link>
             <Link to="/admin/users" aria-current={route.page === 'admin-users' ? 'page' : undefined}>Users</Link>
+            <InfrastructureNav route={route} />
             <Link to="/admin/usage" aria-current={route.page === 'admin-usage' ? 'page' : undefined}>Usage</Link>
           </div>
         )}
@@ -123,7 +126,7 @@ export function ConsoleShell({ session, onExpired, onSignOut }: Props) {
 }
 
 const TITLES: Record<Route['page'], string> = { dashboard: 'Dashboard', resources: 'Resources', resource: 'Checkpoints', restore: 'Restore', operations: 'Operations', operation: 'Operation', policies: 'Policies', policy: 'Policy', plans: 'Plans', 'not-found': 'Page not found',
-  'admin-tenants': 'Tenants', 'admin-tenant': 'Tenant', 'admin-users': 'Users', 'admin-usage': 'Usage', members: 'Members', usage: 'Usage' };
+  'admin-tenants': 'Tenants', 'admin-tenant': 'Tenant', 'admin-users': 'Users', 'admin-usage': 'Usage', members: 'Members', usage: 'Usage', ...INFRASTRUCTURE_TITLES };
 
 function roleIn(me: Me, tenantId: string | null): Role | undefined {
   return me.tenants.find((t) => t.tenantId === tenantId)?.role ?? (me.operator ? 'operator' : undefined);
@@ -155,6 +158,8 @@ function Page({ route, client, who, tenant, canAct, onTenantsChanged }: PageProp
   if (route.page === 'restore') return <RestorePage key={route.checkpointId} client={client} checkpointId={route.checkpointId} mayAct={(t) => mayAct(roleIn(who.me, t))} />;
   // Administration is no tenant's: an operator reaches it on a server with none yet.
   if (isAdminRoute(route)) return <AdminPages route={route} client={client} me={who.me} onTenantsChanged={onTenantsChanged} />;
+  const infrastructure = infrastructurePage(route, client, who.me.operator);
+  if (infrastructure) return infrastructure;
   if (!tenant) {
     return (
       <section className="empty" aria-labelledby="no-tenant-title">

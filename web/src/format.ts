@@ -27,3 +27,9 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export function formatTime(iso: string): string {
   return timeFormat.format(new Date(iso));
 }
+
+/** How long ago `iso` was, to `now`: "20 s ago", "3 min 5 s ago" (a moment ahead of the clock reads "just now"). */
+export function formatAgo(iso: string, now: number = Date.now()): string {
+  const seconds = (now - Date.parse(iso)) / 1000;
+  return seconds < 1 ? 'just now' : `${formatDuration(seconds)} ago`;
+}

@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Client } from './client.ts';
 import { NextRuns } from './next-runs.tsx';
+import { OfferingOptionsField, optionsText, parseOptions } from './offering-options-field.tsx';
 import { bodyOf, draftOf, retentionOf, timingOf, type PolicyDraft } from './policy-draft.ts';
 import { RetentionFields } from './retention-fields.tsx';
 import { RetentionPreview } from './retention-preview.tsx';
@@ -18,13 +19,17 @@ interface Props {
   client: Client;
   /** Absent: a new policy of `tenantId`. */
   policy?: Policy;
-  tenantId: string;
+  /** null: a new offering (posted without a tenant; operators only). */
+  tenantId: string | null;
   canEdit: boolean;
   onSaved: (p: Policy) => void;
 }
 
 export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props) {
   const [draft, setDraft] = useState<PolicyDraft>(() => draftOf(policy));
+  // An offering's backup options (operators'), kept apart from the draft: tenants' policies do not show them.
+  const offering = policy ? policy.tenantId === null : tenantId === null;
+  const [options, setOptions] = useState(() => optionsText(policy?.options));
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
@@ -32,13 +37,18 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
 
   async function save(e: FormEvent) {
     e.preventDefault();
+    const parsed = offering ? parseOptions(options) : undefined;
+    if (parsed && 'error' in parsed) {
+      setError(parsed.error);
+      return;
+    }
     setPending(true);
     setError(undefined);
     try {
-      const body = bodyOf(draft);
+      const body = { ...bodyOf(draft), ...(parsed ? { options: parsed.options } : {}) };
       const p = policy
         ? await client.patch<Policy>(`/v1/policies/${encodeURIComponent(policy.id)}`, body)
-        : await client.post<Policy>('/v1/policies', { ...body, tenantId });
+        : await client.post<Policy>('/v1/policies', tenantId === null ? body : { ...body, tenantId });
       setSaved(true);
       onSaved(p);
     } catch (err) {
@@ -51,7 +61,7 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
   const timing = timingOf(draft);
   return (
     <>
-      <form className="policy-form card" onSubmit={(e) => void save(e)} aria-label={policy ? `Policy ${policy.name}` : 'New policy'}>
+      <form className="policy-form card" onSubmit={(e) => void save(e)} aria-label={policy ? `Policy ${policy.name}` : tenantId === null ? 'New offering' : 'New policy'}>
         <fieldset disabled={!canEdit} className="bare">
           <div className="field-row">
             <label className="grow"><span>Name</span><input required maxLength={100} value={draft.name} onChange={(e) => change({ name: e.target.value })} /></label>
@@ -61,10 +71,11 @@ export function PolicyForm({ client, policy, tenantId, canEdit, onSaved }: Props
           <NextRuns client={client} schedule={scheduleText(draft.schedule)} timeZone={draft.timeZone} window={timing.window} />
           <TimingFields draft={draft} onChange={change} />
           <RetentionFields draft={draft} onCount={(rule, v) => change({ counts: { ...draft.counts, [rule]: v } })} onWithin={(keepWithin) => change({ keepWithin })} />
+          {offering && canEdit && <OfferingOptionsField value={options} onChange={(text) => { setSaved(false); setOptions(text); }} />}
         </fieldset>
         {error && <p className="error" role="alert">Cannot save the policy: {error}</p>}
         {saved && <p role="status" className="small">Saved.</p>}
-        {canEdit && <button type="submit" disabled={pending}>{pending ? 'Saving…' : policy ? 'Save changes' : 'Create policy'}</button>}
+        {canEdit && <button type="submit" disabled={pending}>{pending ? 'Saving…' : policy ? 'Save changes' : tenantId === null ? 'Create offering' : 'Create policy'}</button>}
       </form>
       {policy && <RetentionPreview client={client} policyId={policy.id} retention={retentionOf(draft)} timeZone={draft.timeZone} />}
     </>

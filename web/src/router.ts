@@ -50,6 +50,12 @@ export type Route =
   /** The picked tenant's members (its admins manage them) and its usage. */
   | { page: 'members' }
   | { page: 'usage' }
+  // Operators' infrastructure pages (infrastructure-routes.tsx).
+  | { page: 'admin-sites' }
+  | { page: 'admin-host'; id: string }
+  | { page: 'admin-bank'; id: string }
+  | { page: 'admin-offerings' }
+  | { page: 'admin-offering-new' }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string): Route {
@@ -75,5 +81,16 @@ export function routeOf(pathname: string): Route {
   if (adminTenant) return { page: 'admin-tenant', id: decodeURIComponent(adminTenant[1]!) };
   if (path === '/members') return { page: 'members' };
   if (path === '/usage') return { page: 'usage' };
+  const infrastructure = infrastructureRoute(path);
+  if (infrastructure) return infrastructure;
   return { page: 'not-found' };
+}
+
+function infrastructureRoute(path: string): Route | undefined {
+  if (path === '/admin/sites') return { page: 'admin-sites' };
+  if (path === '/admin/offerings') return { page: 'admin-offerings' };
+  if (path === '/admin/offerings/new') return { page: 'admin-offering-new' };
+  const item = /^\/admin\/(hosts|banks)\/([^/]+)$/.exec(path);
+  if (item) return { page: item[1] === 'hosts' ? 'admin-host' : 'admin-bank', id: decodeURIComponent(item[2]!) };
+  return undefined;
 }

@@ -10,7 +10,7 @@ const KIND_NAMES: Record<ScheduleKind, string> = {
 const DAY_NAMES: Record<(typeof WEEKDAYS)[number], string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
 
 /** The browser's list of IANA zones; the policy's own zone stays listed even where the browser lacks it. */
-function timeZones(current: string): string[] {
+export function timeZones(current: string): string[] {
   const all = Intl.supportedValuesOf('timeZone');
   return ['UTC', ...all.filter((z) => z !== 'UTC'), ...(all.includes(current) || current === 'UTC' ? [] : [current])];
 }

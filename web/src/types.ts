@@ -98,6 +98,8 @@ export interface Policy {
   timeZone: string;
   retention: Retention;
   timing: Timing;
+  /** Backup options; an offering's may include those only operators set. */
+  options?: Record<string, unknown>;
 }
 
 export const OPERATION_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

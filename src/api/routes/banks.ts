@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { BankService } from '../../core/bank-service.ts';
 import { addBank, createSite, listBanks, listSites, setBankLimit, setMaintenance } from '../../catalog/banks.ts';
+import { bankActivity, type UpkeepRun } from '../../catalog/bank-health.ts';
+import { CairnError } from '../../core/errors.ts';
 import { MAX_GROUP_LIMIT } from '../../jobs/queue.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import { principal } from '../auth.ts';
@@ -28,6 +30,22 @@ const BankOut = z.object({
   id: z.string(), name: z.string(), siteId: z.string(), location: z.string(), bankUuid: z.string(), createdAt: z.iso.datetime(), maintenance: Maintenance,
   maxOperations: z.number().int().nullable().describe('operations running on the bank at once, across the cluster; null: no limit'),
 });
+const Upkeep = z.object({ id: z.string(), state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']), finishedAt: z.iso.datetime().nullable(), error: z.string().nullable() }).nullable();
+const BankHealth = z.object({
+  reachable: z.boolean().describe('the bank\'s descriptor was read at its location, within 5 s, and names the bank the catalog knows'),
+  reason: z.string().nullable().describe('why it is not reachable; null when it is'),
+  checkpoints: z.number().int().describe('checkpoints the bank holds, by the catalog'),
+  storedBytes: z.number().describe('bytes those checkpoints wrote to the bank'),
+  damagedCheckpoints: z.number().int().describe('checkpoints a verification found damaged'),
+  lastGc: Upkeep.describe('the newest garbage collection of the bank; null: never'),
+  lastVerify: Upkeep.describe('the newest verification on the bank; null: never'),
+  runningOperations: z.number().int().describe('operations running on the bank now'),
+  maxOperations: z.number().int().nullable(),
+});
+/** How long a health check waits for the bank's location (a slow S3 endpoint is unhealthy too). */
+const REACH_TIMEOUT_MS = 5_000;
+const upkeepView = (r: UpkeepRun | null) => r && { ...r, finishedAt: r.finishedAt?.toISOString() ?? null };
+
 const Name = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name is letters, digits, ".", "_" and "-", starting with a letter or digit');
 
 export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService, operations: Operations | undefined): FastifyPluginAsyncZod {
@@ -85,6 +103,18 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
       return { ...b, createdAt: b.createdAt.toISOString() };
     });
 
+    app.get('/banks/:id/health', {
+      schema: { summary: 'Whether a bank answers at its location, what it holds, and its last upkeep (operators)', params: Id, response: { 200: BankHealth } },
+    }, async (request) => {
+      requireOperator(request);
+      const bank = (await listBanks(catalog.db)).find((b) => b.id === request.params.id);
+      if (!bank) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
+      const [reason, activity] = await Promise.all([unreachable(banks, bank.location, bank.bankUuid), bankActivity(catalog.db, bank.id)]);
+      return {
+        reachable: reason === null, reason, ...activity, lastGc: upkeepView(activity.lastGc), lastVerify: upkeepView(activity.lastVerify), maxOperations: bank.maxOperations,
+      };
+    });
+
     app.post('/banks/:id/gc', {
       schema: { summary: 'Delete the bank\'s data no checkpoint needs, now (an operation; operators)', params: Id, response: { 202: Operation } },
     }, async (request, reply) => {
@@ -96,4 +126,23 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
     });
     return Promise.resolve();
   };
+}
+
+/**
+ * Why the bank at `location` cannot be reached, or null when it can: its descriptor, which needs no
+ * key, is read (the passphrase is never used, so it cannot show in a reason) and must name the bank.
+ */
+async function unreachable(banks: BankService, location: string, bankUuid: string): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer from ${location} within ${REACH_TIMEOUT_MS / 1000} s`)), REACH_TIMEOUT_MS); });
+  try {
+    const found = await Promise.race([banks.identify(location), timeout]);
+    return found === bankUuid ? null : `${location} holds another bank (${found}), not ${bankUuid}`;
+  } catch (err) {
+    // The format's own words suggest making a bank there; for a bank the catalog knows, it is gone instead.
+    if (err instanceof CairnError && err.code === 'not-a-bank') return `${location} holds no Cairn bank (no cairn-bank.json): was it moved or removed? Put the bank back there`;
+    return (err as Error).message;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -8,6 +8,7 @@ import { HOST_KINDS, type PluginCatalog } from '../../core/plugin.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import type { Operations } from '../../jobs/operations-service.ts';
 import { addHost, assignResource, findHost, findResource, listHosts, listResources, recordDiscovery, recordDiscoveryError, setHostLimit, type HostRow, type ResourceRow } from '../../catalog/resources.ts';
+import { runningOnHosts } from '../../catalog/bank-health.ts';
 import { MaxOperations } from './banks.ts';
 import { iso, pageOf, pageQuery, pageSchema } from '../pagination.ts';
 import { HttpProblem } from '../problem.ts';
@@ -20,6 +21,7 @@ const Host = z.object({
   maxOperations: z.number().int().nullable().describe('operations running on the host at once, across the cluster; null: no limit'),
   agentSeenAt: z.iso.datetime().nullable().describe('when an agent (cairn worker --host) last said it serves the host; null: the servers and plain workers run its operations'),
 });
+const HostListed = Host.extend({ runningOperations: z.number().int().describe('operations running on the host now') });
 const ResourceOut = z.object({
   id: z.string(), hostId: z.string(), tenantId: z.string().nullable(), type: z.string(), externalId: z.string(), name: z.string(), parentId: z.string().nullable(),
   sizeBytes: z.number().nullable(), details: z.record(z.string(), z.unknown()), discoveredAt: z.iso.datetime(), missingSince: z.iso.datetime().nullable(),
@@ -52,9 +54,10 @@ export function resourceRoutes(catalog: Catalog, plugins: PluginCatalog, operati
       return reply.code(201).send(hostView(await addHost(db, { name, siteId, kind, location, tenantId: tenantId ?? null })));
     });
 
-    app.get('/hosts', { schema: { summary: 'Hosts (operators)', response: { 200: z.object({ items: z.array(Host) }) } } }, async (request) => {
+    app.get('/hosts', { schema: { summary: 'Hosts (operators)', response: { 200: z.object({ items: z.array(HostListed) }) } } }, async (request) => {
       requireOperator(request);
-      return { items: (await listHosts(db)).map(hostView) };
+      const [hosts, running] = await Promise.all([listHosts(db), runningOnHosts(db)]);
+      return { items: hosts.map((h) => ({ ...hostView(h), runningOperations: running.get(h.id) ?? 0 })) };
     });
 
     app.post('/hosts/:id/discover', {
