@@ -30,7 +30,9 @@ test('each page is labelled, has no sideways scroll at 1280 and 1024 px, and the
   const policy = (await admin.get<{ items: { id: string; tenantId: string | null }[] }>('/v1/policies')).body.items.find((p) => p.tenantId === acme.tenant)!.id;
   const paths = ['/', '/resources', `/resources/${webId}`, `/checkpoints/${checkpoint}/restore`, '/plans', '/policies', '/policies/new', `/policies/${policy}`, '/operations', `/operations/${backup.body.id}`, '/no-such-page'];
 
-  const operatorPaths = ['/admin/tenants', `/admin/tenants/${acme.tenant}`, '/admin/users', '/admin/usage'];
+  const host = (await admin.get<{ items: { id: string }[] }>('/v1/hosts')).body.items[0]!.id;
+  const bank = (await admin.get<{ items: { id: string }[] }>('/v1/banks')).body.items[0]!.id;
+  const operatorPaths = ['/admin/tenants', `/admin/tenants/${acme.tenant}`, '/admin/users', '/admin/usage', '/admin/sites', `/admin/hosts/${host}`, `/admin/banks/${bank}`, '/admin/offerings', '/admin/offerings/new'];
   const visits = [['alice', ALICE_PASSWORD, [...paths, '/members', '/usage']], ['admin', ADMIN_PASSWORD, operatorPaths]] as const;
 
   for (const viewport of [{ width: 1280, height: 800 }, { width: 1024, height: 768 }]) {
