@@ -55,6 +55,19 @@ export async function listBanks(db: Kysely<Database>): Promise<BankRow[]> {
   }));
 }
 
+/** What a tenant's member may know of a bank, to choose one for a plan: never its location, uuid or secret. */
+export interface BankChoice { id: string; name: string; siteName: string }
+
+export async function listBankChoices(db: Kysely<Database>): Promise<BankChoice[]> {
+  const rows = await db.selectFrom('banks as b').innerJoin('sites as s', 's.id', 'b.site_id').select(['b.id', 'b.name', 's.name as site_name']).orderBy('b.name').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, siteName: r.site_name }));
+}
+
+/** The bank a plan or a backup gets when it names none: the only one, or the one named local; undefined when neither is. */
+export function defaultBankOf<B extends { id: string; name: string }>(banks: B[]): B | undefined {
+  return banks.length === 1 ? banks[0] : banks.find((b) => b.name === 'local');
+}
+
 export async function setMaintenance(db: Kysely<Database>, id: string, m: Maintenance): Promise<void> {
   if (m.gcSchedule) cronOf(m.gcSchedule);
   if (m.verifySchedule) cronOf(m.verifySchedule);

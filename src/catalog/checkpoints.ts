@@ -63,17 +63,30 @@ export async function findCheckpoint(db: Kysely<Database>, id: string): Promise<
   return r && checkpointOf(r);
 }
 
-export async function listCheckpoints(db: Kysely<Database>, filter: { tenants?: string[]; resourceId?: string; planId?: string; bankId?: string; bankRef?: string; status?: CheckpointStatus; after?: string; limit: number }): Promise<CheckpointRow[]> {
+/**
+ * The checkpoints that match, oldest first by id, a page at a time. With `latest`, only the newest
+ * (by creation, then id) of each resource among those that match: `status: 'available'` then gives each
+ * resource's last good one. Checkpoints of no resource are left out of `latest`.
+ */
+export async function listCheckpoints(db: Kysely<Database>, filter: {
+  tenants?: string[]; resourceId?: string; planId?: string; bankId?: string; bankRef?: string; status?: CheckpointStatus; latest?: boolean; after?: string; limit: number;
+}): Promise<CheckpointRow[]> {
   if (filter.tenants?.length === 0) return [];
-  let q = db.selectFrom('checkpoints').select(columns).orderBy('id').limit(filter.limit);
+  let q = db.selectFrom('checkpoints').select(columns);
   if (filter.tenants) q = q.where('tenant_id', 'in', filter.tenants);
   if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
   if (filter.planId) q = q.where('plan_id', '=', filter.planId);
   if (filter.bankId) q = q.where('bank_id', '=', filter.bankId);
   if (filter.bankRef) q = q.where('bank_ref', '=', filter.bankRef);
   if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.latest) {
+    const newest = q.where('resource_id', 'is not', null).distinctOn('resource_id').orderBy('resource_id').orderBy('created_at', 'desc').orderBy('id', 'desc');
+    let page = db.selectFrom(newest.as('newest')).selectAll().orderBy('id').limit(filter.limit);
+    if (filter.after) page = page.where('id', '>', filter.after);
+    return (await page.execute()).map(checkpointOf);
+  }
   if (filter.after) q = q.where('id', '>', filter.after);
-  return (await q.execute()).map(checkpointOf);
+  return (await q.orderBy('id').limit(filter.limit).execute()).map(checkpointOf);
 }
 
 /** How many checkpoints lead back from `ref` to a full one in its bank, both counted; counting stops at `limit`. */

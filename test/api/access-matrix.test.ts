@@ -58,6 +58,7 @@ test('the access matrix of tenants, members and users; lists page; no response h
     ['GET', '/v1/users', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
     ['GET', '/v1/sites', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
     ['GET', '/v1/banks', undefined, { operator: 200, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
+    ['GET', '/v1/plan-banks', undefined, { operator: 200, aAdmin: 200, aMember: 200, aViewer: 200, bAdmin: 200 }],
     ['POST', '/v1/sites', { name: 'site' }, { operator: 201, aAdmin: 403, aMember: 403, aViewer: 403, bAdmin: 403 }],
   ];
   const wrong: string[] = [];

@@ -3,12 +3,16 @@
 // tenant's volumes with their protection, backs one up with "Back up now", follows the operation to
 // its end and its log, and finds it on the operations page filtered by state; links and reloads land
 // on the same page. A viewer sees the same pages without "Back up now" or "Cancel"; a member cancels a
-// queued operation after confirming; another tenant's operation is not found, as the API says (404).
+// queued operation after confirming, and a running one (a volume read through a throttled block node
+// of qemu-storage-daemon, so that it runs as long as the test needs), which then leaves no available
+// checkpoint; another tenant's operation is not found, as the API says (404).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { QmpClient } from '../../src/plugins/qemu/qmp-client.ts';
 import { startServer } from '../testkit/cairn-server.ts';
-import { signIn } from '../testkit/api-client.ts';
+import { signIn, type OperationJson } from '../testkit/api-client.ts';
+import { listening, qemu, qemuWrite, startDaemon } from '../testkit/qemu.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 import { assertText, openBrowser, pathOf, scriptErrors, shot, signInAt } from './browser.ts';
 import { addUser, ADMIN_PASSWORD, ALICE_PASSWORD, BOB_PASSWORD, serverWithTenants, tenantWithVolumes } from './tenant-fixture.ts';
@@ -167,5 +171,94 @@ test('a queued operation: a viewer has no Cancel; a member cancels it after conf
   // The viewer's page, open all along, follows the change by itself: it polls while the operation is queued.
   await viewer.getByTestId('operation-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
   assert.equal(await viewer.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), true, 'without a reload');
+  assert.deepEqual(errors, []);
+});
+
+test('a running backup: a member cancels it after confirming; it ends cancelled, and leaves no available checkpoint', async (t) => {
+  const browser = await openBrowser(t);
+  const dir = await tempDir(t);
+  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  const acme = await tenantWithVolumes(admin, dir);
+
+  // A volume served by qemu-storage-daemon whose reads go through a throttle node at 2 MiB/s: its 64 MiB
+  // of data take half a minute to back up on any machine, and the backup reports progress all along.
+  const image = join(dir, 'slow.qcow2'), qmp = join(dir, 'qsd.sock');
+  await qemu('qemu-img', ['create', '-q', '-f', 'qcow2', image, '128M']);
+  await qemuWrite(image, 'write -P 0x6b 0 64M');
+  await startDaemon(t, 'qemu-storage-daemon', [
+    '--object', 'throttle-group,id=slow,x-bps-read=2097152',
+    '--blockdev', `driver=file,filename=${image},node-name=file0`,
+    '--blockdev', 'driver=throttle,throttle-group=slow,file=file0,node-name=throttled0',
+    '--blockdev', 'driver=qcow2,file=throttled0,node-name=slowvol',
+    '--chardev', `socket,id=qmp0,path=${qmp},server=on,wait=off`, '--monitor', 'chardev=qmp0',
+  ], () => listening(qmp));
+  const site = (await admin.get<{ items: { id: string }[] }>('/v1/sites')).body.items[0]!.id;
+  const host = await admin.send<{ id: string }>('POST', '/v1/hosts', { name: 'qsd', siteId: site, kind: 'qsd', location: qmp, tenantId: acme.tenant });
+  assert.equal(host.status, 201, JSON.stringify(host.body));
+  assert.equal((await admin.send('POST', `/v1/hosts/${host.body.id}/discover`)).status, 200);
+  const resource = (await admin.get<{ items: { id: string; name: string }[] }>('/v1/resources')).body.items.find((r) => r.name === 'slowvol')!.id;
+
+  // Backed up from the Resources page, followed to its operation's page.
+  const page = await browser.newPage({ width: 1280, height: 800 });
+  const errors = scriptErrors(page);
+  await signInAt(page, server.url, 'alice', ALICE_PASSWORD, '/resources');
+  const row = page.getByRole('list', { name: 'Resources' }).locator('li[data-resource-id]').filter({ hasText: 'slowvol' });
+  const started = page.waitForResponse((r) => r.url().endsWith('/v1/checkpoints') && r.request().method() === 'POST');
+  await row.getByRole('button', { name: 'Back up now' }).click();
+  const opId = ((await (await started).json()) as { id: string }).id;
+  await row.getByRole('link', { name: `follow operation ${opId}` }).click();
+  await page.getByRole('heading', { name: 'Backup' }).waitFor();
+
+  // Running, with data moved: the page shows its progress; then Cancel, confirmed.
+  await page.getByTestId('operation-state').filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
+  for (;;) {
+    const now = await admin.get<OperationJson>(`/v1/operations/${opId}`);
+    assert.equal(now.body.state, 'running', `the backup is still running: ${JSON.stringify(now.body)}`);
+    if (Number(now.body.progress?.doneBytes ?? 0) > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.getByRole('progressbar', { name: 'Backup progress' }).waitFor();
+  await page.getByRole('button', { name: 'Cancel…' }).click();
+  const confirm = page.getByRole('group', { name: /Cancel this backup\?/ });
+  await assertText(confirm, 'It stops at its next step; what it made so far is not kept.');
+  await shot(t, page, 'ops-8-running-cancel-confirm');
+  const cancelCall = page.waitForResponse((r) => r.url().endsWith(`/v1/operations/${opId}/cancel`));
+  await confirm.getByRole('button', { name: 'Yes, cancel the backup' }).click();
+  assert.equal((await cancelCall).status(), 202);
+  await page.getByTestId('operation-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByRole('button', { name: /^Cancel/ }).count(), 0);
+  await assertText(page.getByRole('list', { name: 'Log lines' }), 'cancelled');
+  await shot(t, page, 'ops-9-running-cancelled');
+
+  // The API says the same: cancelled before it could finish, and its checkpoint is not available.
+  const ended = await admin.get<OperationJson & { startedAt: string | null }>(`/v1/operations/${opId}`);
+  assert.equal(ended.body.state, 'cancelled', JSON.stringify(ended.body));
+  assert.ok(ended.body.startedAt, 'it had started: cancelled while running, not while queued');
+  assert.equal(ended.body.result, null);
+  const made = (await admin.get<{ items: { status: string; error: string | null; operationId: string }[] }>(`/v1/checkpoints?resourceId=${resource}`)).body.items;
+  assert.deepEqual(made.map((c) => [c.operationId, c.status, c.error]), [[opId, 'error', 'cancelled']], 'the checkpoint it began is marked, not available');
+  assert.deepEqual((await admin.get<{ items: unknown[] }>(`/v1/checkpoints?resourceId=${resource}&status=available`)).body.items, []);
+  assert.deepEqual((await admin.get<{ items: unknown[] }>(`/v1/checkpoints?latest=true&status=available&resourceId=${resource}`)).body.items, []);
+
+  // Its resource's page shows that checkpoint as an error, with nothing to restore.
+  await page.goto(`${server.url}/resources/${resource}`);
+  const timeline = page.getByRole('list', { name: 'Checkpoints' });
+  await assertText(timeline, 'cancelled');
+  await assertText(timeline.locator('.state'), 'error');
+  assert.equal(await timeline.getByText('available', { exact: true }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Restore…' }).count(), 0);
+  await shot(t, page, 'ops-10-cancelled-checkpoint');
+
+  // And the daemon is as it was: no export, job or overlay of Cairn's left.
+  const client = await QmpClient.connect(qmp);
+  try {
+    assert.deepEqual(await client.execute<unknown[]>('query-block-exports'), []);
+    assert.deepEqual(await client.execute<unknown[]>('query-jobs'), []);
+    const nodes = await client.execute<{ 'node-name': string }[]>('query-named-block-nodes', { flat: true });
+    assert.deepEqual(nodes.map((n) => n['node-name']).filter((n) => n.startsWith('cairn')), []);
+  } finally {
+    client.close();
+  }
   assert.deepEqual(errors, []);
 });

@@ -66,12 +66,12 @@ export async function otherTenantOperation(admin: Api, dir: string): Promise<str
 }
 
 /**
- * A `cairn server` on PGlite in a temp dir, with acme (alice its member, bob its viewer) and globex,
- * whose backup has ended: what a test of who may see and do what starts from.
+ * A `cairn server` on PGlite in a temp dir (with `env` besides the admin's password), with acme (alice
+ * its member, bob its viewer) and globex, whose backup has ended: what a test of who may see and do what starts from.
  */
-export async function serverWithTenants(t: TestContext): Promise<{ dir: string; server: RunningServer; admin: Api; acme: AcmeTenant; foreignOperation: string }> {
+export async function serverWithTenants(t: TestContext, env: Record<string, string> = {}): Promise<{ dir: string; server: RunningServer; admin: Api; acme: AcmeTenant; foreignOperation: string }> {
   const dir = await tempDir(t);
-  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
   const admin = await signIn(server.url, 'admin', ADMIN_PASSWORD);
   const acme = await tenantWithVolumes(admin, dir);
   await addUser(admin, acme.tenant, 'bob', BOB_PASSWORD, 'viewer');

@@ -1,12 +1,14 @@
 /**
  * A tenant's dashboard: how much of what it owns is protected, which plans miss their recovery point
- * objective, and the latest operations with their progress. Operations refresh every 2 s while one is
- * queued or running, so progress moves; the rest every 30 s.
+ * objective, the storage its checkpoints use over time, and the latest operations with their progress.
+ * Operations refresh every 2 s while one is queued or running, so progress moves; the rest every 30 s
+ * (the storage every minute).
  */
 import { useCallback } from 'react';
 import type { Client } from './client.ts';
 import { OperationsTable } from './operations-table.tsx';
 import { summarize, type ProtectionSummary } from './protection-summary.ts';
+import { StorageUsage } from './usage-chart.tsx';
 import { ownedBy, type Operation, type Plan, type Resource, type Tenant } from './types.ts';
 import { usePoll } from './use-poll.ts';
 
@@ -47,6 +49,7 @@ export function DashboardPage({ client, tenant }: { client: Client; tenant: Tena
           {!summary.data ? <p className="loading">Loading…</p> : <OutOfRpo summary={summary.data} />}
         </section>
       </div>
+      <StorageUsage client={client} tenant={tenant} />
       <section className="card" aria-labelledby="operations-title" aria-busy={!operations.data}>
         <div className="card-head">
           <h2 id="operations-title">Recent operations</h2>

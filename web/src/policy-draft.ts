@@ -2,7 +2,7 @@
  * A policy as its form holds it (text fields, as typed) and the body the API takes from it. Empty
  * fields are left out of the body, so the API's defaults apply and its checks speak for what is given.
  */
-import { DEFAULT_SCHEDULE, scheduleForm, scheduleText, type ScheduleForm } from './schedule-form.ts';
+import { DEFAULT_SCHEDULE, scheduleForm, scheduleText, WEEKDAYS, type ScheduleForm, type Weekday } from './schedule-form.ts';
 import type { Policy, Retention, Timing } from './types.ts';
 
 export const COUNT_RULES = [
@@ -25,6 +25,8 @@ export interface PolicyDraft {
   windowEnd: string;
   jitterSeconds: string;
   fullEvery: string;
+  /** The days whose first backup is full, in any order (sent Monday first). */
+  fullOn: Weekday[];
   counts: Record<CountRule, string>;
   keepWithin: string;
 }
@@ -43,6 +45,7 @@ export function draftOf(p: Policy | undefined): PolicyDraft {
     windowEnd: p?.timing.window?.end ?? '06:00',
     jitterSeconds: text(p?.timing.jitterSeconds),
     fullEvery: text(p?.timing.fullEvery),
+    fullOn: p?.timing.fullOn ?? [],
     counts: Object.fromEntries(COUNT_RULES.map(([k]) => [k, text(r[k])])) as Record<CountRule, string>,
     keepWithin: r.keepWithin ?? '',
   };
@@ -60,6 +63,7 @@ export function timingOf(d: PolicyDraft): Timing {
   if (d.windowOn) t.window = { start: d.windowStart, end: d.windowEnd };
   if (d.jitterSeconds.trim() !== '') t.jitterSeconds = Number(d.jitterSeconds);
   if (d.fullEvery.trim() !== '') t.fullEvery = Number(d.fullEvery);
+  if (d.fullOn.length) t.fullOn = WEEKDAYS.filter((day) => d.fullOn.includes(day));
   return t;
 }
 

@@ -2,8 +2,8 @@
  * A tenant's resources as a tree (servers with their volumes, directories of volumes, file sets), each
  * with whether an enabled plan protects it and its latest checkpoint, and a link to all its checkpoints;
  * members back one up from here.
- * The latest checkpoints come from one listing of the tenant's checkpoints (GET /v1/checkpoints, paged),
- * since the API has no per-resource "latest" call; fine for the checkpoints a tenant keeps today.
+ * The latest checkpoints are the API's: GET /v1/checkpoints?latest=true&tenantId=, the newest of each
+ * of the tenant's resources (whatever its status), one row per resource however many checkpoints it has.
  */
 import { useCallback } from 'react';
 import { AddToPlan } from './add-to-plan.tsx';
@@ -31,13 +31,9 @@ export function ResourcesPage({ client, tenant, canAct }: { client: Client; tena
     const [resources, plans, checkpoints] = await Promise.all([
       client.list<Resource>('/v1/resources', signal),
       client.list<Plan>('/v1/plans', signal),
-      client.list<Checkpoint>('/v1/checkpoints', signal),
+      client.list<Checkpoint>(`/v1/checkpoints?latest=true&tenantId=${encodeURIComponent(tenant.id)}`, signal),
     ]);
-    const latest = new Map<string, Checkpoint>();
-    for (const c of mine(checkpoints)) {
-      const seen = c.resourceId === null ? undefined : latest.get(c.resourceId);
-      if (c.resourceId !== null && (!seen || seen.createdAt < c.createdAt)) latest.set(c.resourceId, c);
-    }
+    const latest = new Map(checkpoints.map((c) => [c.resourceId!, c]));
     return { tree: resourceTree(mine(resources)), plans: mine(plans), latest };
   }, [client, tenant.id]);
   const inventory = usePoll(load, refreshDelay);

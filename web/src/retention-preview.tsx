@@ -53,7 +53,7 @@ export function RetentionPreview({ client, policyId, retention, timeZone }: { cl
                   <td>{loaded.names.get(c.resourceId) ?? c.resourceId}</td>
                   <td className="mono small">{c.name}</td>
                   <td>{formatTime(c.createdAt)}</td>
-                  <td>{c.keep ? <span className="state succeeded">kept ({c.reasons.join(', ')})</span> : <span className="state failed">expires</span>}</td>
+                  <td>{c.keep ? <span className="state state-succeeded">kept ({c.reasons.join(', ')})</span> : <span className="state state-failed">expires</span>}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,4 +1,6 @@
 /** The shapes of the API's answers that the console reads (the OpenAPI description at /v1/openapi.json has them all). */
+import type { Weekday } from './schedule-form.ts';
+
 export type TenantRole = 'admin' | 'member' | 'viewer';
 
 export interface Me {
@@ -63,6 +65,15 @@ export interface Plan {
   resourceIds: string[];
 }
 
+/** GET /v1/plan-banks: a bank a plan may back up into, as a tenant may know it (no location). */
+export interface PlanBank {
+  id: string;
+  name: string;
+  siteName: string;
+  /** The bank a plan gets when it names none. */
+  default: boolean;
+}
+
 /** GET /v1/plans/{id}/status: whether the plan keeps its recovery point objective. */
 export interface PlanStatus {
   rpoSeconds: number | null;
@@ -86,6 +97,8 @@ export interface Timing {
   window?: { start: string; end: string };
   jitterSeconds?: number;
   fullEvery?: number;
+  /** The first backup of these days is full. */
+  fullOn?: Weekday[];
 }
 
 /** A tenant's policy, or (tenantId null) an offering operators publish for every tenant. */

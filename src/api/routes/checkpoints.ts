@@ -108,17 +108,21 @@ export function checkpointRoutes(catalog: Catalog, plugins: PluginCatalog, opera
 
     app.get('/checkpoints', {
       schema: {
-        summary: 'The checkpoints you may see, oldest first',
+        summary: 'The checkpoints you may see, oldest first; latest=true: only the newest of each resource',
         querystring: pageQuery.extend({
+          tenantId: z.string().optional().describe('only this tenant\'s checkpoints'),
           resourceId: z.string().optional(), planId: z.string().optional(), bankId: z.string().optional(), bankRef: z.string().optional().describe('its id in the bank'), status: Status.optional(),
+          latest: z.enum(['true', 'false']).optional()
+            .describe('true: of the checkpoints the other filters match, only the newest (by createdAt) of each resource; with status=available, each resource\'s last good one'),
         }),
         response: { 200: pageSchema(Checkpoint) },
       },
     }, async (request) => {
-      const { limit, after, ...filters } = request.query;
-      const tenants = visibleTenants(request);
+      const { limit, after, latest, tenantId, ...filters } = request.query;
+      if (tenantId !== undefined) requireTenantRole(request, tenantId, 'viewer', `tenant ${tenantId}`);
+      const tenants = tenantId !== undefined ? [tenantId] : visibleTenants(request);
       const defined = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
-      const rows = await listCheckpoints(db, { limit, ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...defined });
+      const rows = await listCheckpoints(db, { limit, latest: latest === 'true', ...(after ? { after } : {}), ...(tenants ? { tenants } : {}), ...defined });
       return pageOf(rows, limit, view);
     });
 

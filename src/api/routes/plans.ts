@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { listBanks } from '../../catalog/banks.ts';
+import { defaultBankOf, listBankChoices } from '../../catalog/banks.ts';
 import { createPlan, deletePlan, findPlan, listPlans, updatePlan, type PlanRow } from '../../catalog/plans.ts';
 import { findPolicy } from '../../catalog/policies.ts';
 import { planStatus, type PlanStatus } from '../../catalog/rpo.ts';
@@ -16,7 +16,7 @@ import { requireTenantRole, targetTenant, visibleTenants } from '../scope.ts';
 const Fields = z.object({
   name: z.string().trim().min(1).max(100),
   policyId: z.string(),
-  bankId: z.string().optional().describe('default: the only bank, or the one named local'),
+  bankId: z.string().optional().describe('default: the only bank, or the one named local (GET /v1/plan-banks lists them)'),
   resourceIds: z.array(z.string()).max(1000),
   enabled: z.boolean().optional(),
   rpoSeconds: z.number().int().min(60).nullable().optional().describe('recovery point objective; null or absent: from the policy\'s schedule'),
@@ -37,10 +37,15 @@ const statusView = (s: PlanStatus) => ({
 });
 const view = (p: PlanRow) => ({ ...p, createdAt: p.createdAt.toISOString() });
 
+const PlanBank = z.object({
+  id: z.string(), name: z.string(), siteName: z.string().describe('the site the bank is at'),
+  default: z.boolean().describe('the bank a plan gets when it names none'),
+});
+
 /** The bank to use when none is named: the only one, or the embedded server's local one. */
 export async function defaultBank(db: Kysely<Database>): Promise<string> {
-  const banks = await listBanks(db);
-  const bank = banks.length === 1 ? banks[0] : banks.find((b) => b.name === 'local');
+  const banks = await listBankChoices(db);
+  const bank = defaultBankOf(banks);
   if (!bank) throw new HttpProblem(400, `there are ${banks.length} banks and none is named local: say which one with bankId`);
   return bank.id;
 }
@@ -54,6 +59,19 @@ export function planRoutes(catalog: Catalog): FastifyPluginAsyncZod {
       requireTenantRole(request, p.tenantId, role, `plan ${id}`);
       return p;
     }
+
+    // Any signed-in user may see which banks a plan may use (every bank, today), by name and site only:
+    // where a bank is and how it opens stay the operators' (GET /v1/banks).
+    app.get('/plan-banks', {
+      schema: {
+        summary: 'The banks a plan may back up into, to choose one (anyone signed in): id, name, site, and which is the default; never a location',
+        response: { 200: z.object({ items: z.array(PlanBank) }) },
+      },
+    }, async () => {
+      const banks = await listBankChoices(db);
+      const chosen = defaultBankOf(banks);
+      return { items: banks.map((b) => ({ ...b, default: b === chosen })) };
+    });
 
     app.post('/plans', {
       schema: { summary: 'Create a plan', body: Fields.extend({ tenantId: z.string().optional() }), response: { 201: Plan } },
