@@ -21,7 +21,7 @@ test('an operator administers the server with the CLI; a member is refused what 
   const dir = await tempDir(t);
   const server = await startServer(t, ['--data', join(dir, 'data')], { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD });
   const api = await signIn(server.url, 'admin', ADMIN_PASSWORD);
-  const env = { CAIRN_CONFIG_DIR: join(dir, 'admin-config'), CAIRN_PASSPHRASE: undefined, CAIRN_PASSWORD: undefined };
+  const env: Record<string, string | undefined> = { CAIRN_CONFIG_DIR: join(dir, 'admin-config'), CAIRN_PASSPHRASE: undefined, CAIRN_PASSWORD: undefined };
   const as = (args: string[], o: CliOptions = {}) => cairnOk(args, { ...o, env: { ...env, ...o.env } });
   const refused = async (args: string[], code: number, message: RegExp, who = env) => {
     const r = await cairn(args, { env: who });
