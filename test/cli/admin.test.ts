@@ -2,13 +2,16 @@
 // them: sites, hosts, banks, tenants with members and quotas, users and usage, by name, with --json
 // and without; each change checked through the API. Refused: an operator's command run by a member
 // (403, non-zero exit), and bad limits, which change nothing. A new account's password never shows.
+// On PostgreSQL with an agent running, releasing its host is refused with the server's reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer } from '../testkit/cairn-server.ts';
+import { startServer, startWorker } from '../testkit/cairn-server.ts';
 import { signIn } from '../testkit/api-client.ts';
 import { cairn, cairnOk, type CliOptions } from '../testkit/cli.ts';
+import { freshDatabase } from '../testkit/postgres.ts';
 import { tempDir } from '../testkit/temp-dir.ts';
 
 const ADMIN_PASSWORD = 'operator passphrase for the CLI';
@@ -108,4 +111,23 @@ test('an operator administers the server with the CLI; a member is refused what 
 
   await as(['tenants', 'remove-member', 'acme', 'alice']);
   assert.deepEqual((await api.get<{ items: unknown[] }>(`/v1/tenants/${acme.id}/members`)).body.items, []);
+});
+
+test('hosts release is refused, with the reason, while the host\'s agent is alive', async (t) => {
+  const dir = await tempDir(t);
+  const cluster = { DATABASE_URL: await freshDatabase(t), CAIRN_MASTER_KEY: randomBytes(32).toString('base64'), CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD };
+  const server = await startServer(t, ['--data', join(dir, 'server')], cluster);
+  const env = { CAIRN_CONFIG_DIR: join(dir, 'config'), CAIRN_PASSPHRASE: undefined, CAIRN_PASSWORD: ADMIN_PASSWORD };
+  await cairnOk(['login', server.url, '-u', 'admin'], { env });
+  await mkdir(join(dir, 'vols'));
+  await cairnOk(['hosts', 'add', 'kvm3', '--kind', 'volumes', '--location', join(dir, 'vols')], { env });
+  await startWorker(t, ['--data', join(dir, 'agent'), '--host', 'kvm3'], cluster);
+
+  const [host] = (await cairnOk(['hosts', '--json'], { env })).json<{ name: string; agentSeenAt: string | null }[]>();
+  assert.ok(host?.agentSeenAt, 'the agent said it serves kvm3');
+  const r = await cairn(['hosts', 'release', 'kvm3'], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cairn: an agent of host kvm3 was heard from at \S+: stop it \(cairn worker --host kvm3\) and try again in 90 s \[409\]/);
+  const api = await signIn(server.url, 'admin', ADMIN_PASSWORD);
+  assert.ok((await api.get<{ items: { agentSeenAt: string | null }[] }>('/v1/hosts')).body.items[0]!.agentSeenAt, 'the host keeps its agent');
 });
