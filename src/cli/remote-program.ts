@@ -9,6 +9,7 @@ import { loginCommand, logoutCommand, whoamiCommand, type LoginOptions } from '.
 import { operationCancel, operationShow, operationsList, operationWatch } from './commands/operations.ts';
 import { deleteOne, planCreate, plansList, planUpdate, policiesList, policyCreate, showOne, type PolicyOptions } from './commands/remote-catalog.ts';
 import { hasSession } from './remote/session.ts';
+import { addAdminCommands } from './remote-admin-program.ts';
 
 type Json = { json?: boolean };
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -70,4 +71,5 @@ export function addRemoteCommands(program: Command, env: CliEnvironment): void {
   ops.command('watch').description('follow an operation to its end with a progress bar').argument('<id>').option('--json', 'progress as JSON lines, then the operation')
     .action((id: string, o: Json) => operationWatch(env, id, o));
   ops.command('cancel').argument('<id>').option('--json', 'print JSON').action((id: string, o: Json) => operationCancel(env, id, o));
+  addAdminCommands(program, env);
 }

@@ -26,11 +26,21 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.#send(method, path, body, 'application/json');
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A GET whose answer is not JSON (a CSV export), as the server sent it. */
+  text(path: string, accept: string): Promise<string> {
+    return this.#send('GET', path, undefined, accept);
+  }
+
+  async #send(method: string, path: string, body: unknown, accept: string): Promise<string> {
     let res: Response;
     try {
       res = await fetch(`${this.url}${path}`, {
         method,
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
+        headers: { accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
@@ -45,7 +55,7 @@ export class ApiClient {
       if (res.status === 401 && this.#token) detail += ' (run cairn login again)';
       throw new CairnError(codeOf(res.status), `${detail || res.statusText} [${res.status}]`);
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text;
   }
 
   get<T>(path: string): Promise<T> {
