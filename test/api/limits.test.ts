@@ -35,6 +35,7 @@ test('limits per host and per bank: backups that overlap run one at a time when 
   for (const bad of [0, 1000, 1.5, 'two']) assert.equal((await admin.send('PATCH', `/v1/hosts/${host}`, { maxOperations: bad })).status, 400, `maxOperations ${bad}`);
   assert.equal((await admin.send('PATCH', `/v1/banks/${bank.id}`, {})).status, 400);
   assert.equal((await admin.send('PATCH', '/v1/hosts/no-such-host', { maxOperations: 1 })).status, 404);
+  assert.equal((await admin.send('PATCH', '/v1/banks/no-such-bank', { maxOperations: 1 })).status, 404);
   const ann = await admin.send<{ id: string }>('POST', '/v1/users', { username: 'ann', password: 'ann has a long password' });
   assert.equal(ann.status, 201);
   const user = await signIn(server.url, 'ann', 'ann has a long password');

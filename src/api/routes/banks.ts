@@ -96,6 +96,7 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
       },
     }, async (request) => {
       requireOperator(request);
+      if (!(await listBanks(catalog.db)).some((x) => x.id === request.params.id)) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
       const { maintenance, maxOperations } = request.body;
       if (maintenance) await setMaintenance(catalog.db, request.params.id, maintenance);
       if (maxOperations !== undefined) await setBankLimit(catalog.db, request.params.id, maxOperations);
