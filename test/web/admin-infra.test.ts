@@ -58,6 +58,7 @@ test('operators: sites, hosts and banks with their health, upkeep and GC, an unr
 
   // A new site, and a host registered there whose location does not exist: discovery fails and says why.
   await page.goto(`${server.url}/admin/sites`);
+  await page.getByRole('button', { name: 'Register a host' }).and(page.locator(':enabled')).waitFor();
   await page.getByRole('button', { name: 'New site' }).click();
   await page.getByLabel('Site name').fill('edge');
   await page.getByRole('button', { name: 'Create site' }).click();

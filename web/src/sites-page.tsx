@@ -28,7 +28,8 @@ export function SitesPage({ client }: { client: Client }) {
         {!adding && (
           <span className="head-actions">
             <button type="button" className="quiet" onClick={() => setAdding('site')}>New site</button>
-            {data && data.sites.length > 0 && <button type="button" onClick={() => setAdding('host')}>Register a host</button>}
+            {/* Always there, so that nothing moves under the pointer when the sites arrive; a host needs a site. */}
+            <button type="button" disabled={!data?.sites.length} title={data?.sites.length === 0 ? 'Create a site first' : undefined} onClick={() => setAdding('host')}>Register a host</button>
           </span>
         )}
       </div>
