@@ -48,11 +48,18 @@ export async function addBank(db: Kysely<Database>, key: MasterKey, bank: { name
   }
 }
 
+const bankColumns = ['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at', 'maintenance', 'max_operations'] as const;
+function bankOf(r: { id: string; name: string; site_id: string; location: string; bank_uuid: string; created_at: Date; maintenance: Maintenance; max_operations: number | null }): BankRow {
+  return { id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at, maintenance: r.maintenance, maxOperations: r.max_operations };
+}
+
 export async function listBanks(db: Kysely<Database>): Promise<BankRow[]> {
-  const rows = await db.selectFrom('banks').select(['id', 'name', 'site_id', 'location', 'bank_uuid', 'created_at', 'maintenance', 'max_operations']).orderBy('name').execute();
-  return rows.map((r) => ({
-    id: r.id, name: r.name, siteId: r.site_id, location: r.location, bankUuid: r.bank_uuid, createdAt: r.created_at, maintenance: r.maintenance, maxOperations: r.max_operations,
-  }));
+  return (await db.selectFrom('banks').select(bankColumns).orderBy('name').execute()).map(bankOf);
+}
+
+export async function findBank(db: Kysely<Database>, id: string): Promise<BankRow | undefined> {
+  const r = await db.selectFrom('banks').select(bankColumns).where('id', '=', id).executeTakeFirst();
+  return r && bankOf(r);
 }
 
 /** What a tenant's member may know of a bank, to choose one for a plan: never its location, uuid or secret. */

@@ -5,14 +5,10 @@
  * a day, the day's last sampled hour (where the day ended, not a sum of its hours). And the axes: byte
  * ticks at round binary steps (0, 16 MiB, 32 MiB…), date ticks at local midnights.
  */
+import type { UsageRecord } from './types.ts';
 
 /** One row of GET /v1/usage, as much of it as the chart reads. */
-export interface UsageRow {
-  resourceId: string;
-  hour: string;
-  checkpoints: number;
-  storedBytes: number;
-}
+export type UsageRow = Pick<UsageRecord, 'resourceId' | 'hour' | 'checkpoints' | 'storedBytes'>;
 
 export interface UsagePoint {
   /** The sampled hour (epoch ms); for a daily point, the day's last sampled hour. */

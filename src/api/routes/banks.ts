@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { BankService } from '../../core/bank-service.ts';
-import { addBank, createSite, listBanks, listSites, setBankLimit, setMaintenance } from '../../catalog/banks.ts';
+import { addBank, createSite, findBank, listBanks, listSites, setBankLimit, setMaintenance } from '../../catalog/banks.ts';
 import { bankActivity, type UpkeepRun } from '../../catalog/bank-health.ts';
 import { CairnError } from '../../core/errors.ts';
 import { MAX_GROUP_LIMIT } from '../../jobs/queue.ts';
@@ -96,11 +96,12 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
       },
     }, async (request) => {
       requireOperator(request);
-      if (!(await listBanks(catalog.db)).some((x) => x.id === request.params.id)) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
+      const { id } = request.params;
+      if (!(await findBank(catalog.db, id))) throw new HttpProblem(404, `there is no bank ${id}`);
       const { maintenance, maxOperations } = request.body;
-      if (maintenance) await setMaintenance(catalog.db, request.params.id, maintenance);
-      if (maxOperations !== undefined) await setBankLimit(catalog.db, request.params.id, maxOperations);
-      const b = (await listBanks(catalog.db)).find((x) => x.id === request.params.id)!;
+      if (maintenance) await setMaintenance(catalog.db, id, maintenance);
+      if (maxOperations !== undefined) await setBankLimit(catalog.db, id, maxOperations);
+      const b = (await findBank(catalog.db, id))!;
       return { ...b, createdAt: b.createdAt.toISOString() };
     });
 
@@ -108,7 +109,7 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
       schema: { summary: 'Whether a bank answers at its location, what it holds, and its last upkeep (operators)', params: Id, response: { 200: BankHealth } },
     }, async (request) => {
       requireOperator(request);
-      const bank = (await listBanks(catalog.db)).find((b) => b.id === request.params.id);
+      const bank = await findBank(catalog.db, request.params.id);
       if (!bank) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
       const [reason, activity] = await Promise.all([unreachable(banks, bank.location, bank.bankUuid), bankActivity(catalog.db, bank.id)]);
       return {
@@ -120,7 +121,7 @@ export function bankRoutes(catalog: Catalog, key: MasterKey, banks: BankService,
       schema: { summary: 'Delete the bank\'s data no checkpoint needs, now (an operation; operators)', params: Id, response: { 202: Operation } },
     }, async (request, reply) => {
       requireOperator(request);
-      if (!(await listBanks(catalog.db)).some((b) => b.id === request.params.id)) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
+      if (!(await findBank(catalog.db, request.params.id))) throw new HttpProblem(404, `there is no bank ${request.params.id}`);
       if (!operations) throw new HttpProblem(503, 'this node runs no job queue');
       const op = await operations.submit({ tenantId: null, type: 'gc', request: { bankId: request.params.id }, createdBy: principal(request).userId });
       return reply.code(202).send(operationView(op));
